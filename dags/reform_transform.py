@@ -1,0 +1,128 @@
+"""
+### reform_transform — dbt: staging → intermediate → marts, one Airflow task per dbt node
+
+Runs when `reform_ingest` or `reform_backfill` loaded new rows into any `raw.<kind>`
+(Assets `reform://warehouse/raw/<kind>`, data-aware), or by hand.
+
+The dbt project is rendered by **astronomer-cosmos** (`DbtTaskGroup`) from the manifest the
+project builds with `dbt parse` (`reform_etl.airflow_dbt.build_manifest`; path
+`REFORM_DBT_MANIFEST`, default `.state/dbt/manifest/manifest.json`), with
+`LoadMode.DBT_MANIFEST`: parsing this file never runs dbt and never opens a connection.
+Each model runs, then **its tests run right after it** (`TestBehavior.AFTER_EACH`);
+sources with a `freshness` block get a `dbt source freshness` task; seeds load the
+reference data. Every node's result is kept in `audit.dbt_results`.
+
+`REFORM_DBT_SELECT` / `REFORM_DBT_EXCLUDE` (dbt selectors, space separated) render part of
+the project only.
+
+The warehouse comes from `WAREHOUSE_URL` (or the embedded PostgreSQL) and reaches dbt
+through the task's environment at run time, never through the DAG or XCom.
+
+**Emits** — `reform://warehouse/marts/<model>` for every mart and `reform://warehouse/marts`,
+on which `reform_report` is scheduled.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+
+from reform_etl.airflow_callbacks import default_args
+from reform_etl.airflow_dbt import manifest_path, profiles_yml, store_run_results, warehouse_env_interceptor
+from reform_etl.assets import any_of, mart_assets, raw_assets
+from reform_etl.config import settings
+
+MANIFEST = manifest_path()
+# dbt selectors (Cosmos syntax: "+fct_dossier_processing", "tag:daily", "path:models/marts"),
+# space separated, to deploy part of the project; empty renders every node.
+SELECT = os.environ.get("REFORM_DBT_SELECT", "").split()
+EXCLUDE = os.environ.get("REFORM_DBT_EXCLUDE", "").split()
+
+
+def dbt_group():  # type: ignore[no-untyped-def]
+    """The dbt project as a task group, or one failing task that says how to build the manifest."""
+    if not MANIFEST.exists():
+
+        @task(task_id="dbt_manifest_missing", retries=0)
+        def manifest_missing() -> None:
+            raise FileNotFoundError(
+                f"the dbt manifest {MANIFEST} does not exist, so the dbt tasks cannot be rendered. Build it with "
+                "`python -c 'from reform_etl.airflow_dbt import build_manifest; build_manifest()'` (make run and "
+                "the docker init job do this), then let the dag-processor re-parse this DAG."
+            )
+
+        return manifest_missing()
+
+    from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig, TestBehavior
+    from cosmos.constants import ExecutionMode, InvocationMode, SourceRenderingBehavior, TestIndirectSelection
+
+    return DbtTaskGroup(
+        group_id="dbt",
+        project_config=ProjectConfig(
+            dbt_project_path=settings().dbt_project_dir,
+            manifest_path=MANIFEST,
+            install_dbt_deps=False,  # no dbt packages: the hub is out of reach on a closed network
+        ),
+        profile_config=ProfileConfig(
+            profile_name="reform", target_name="warehouse", profiles_yml_filepath=profiles_yml()
+        ),
+        execution_config=ExecutionConfig(
+            execution_mode=ExecutionMode.LOCAL,
+            invocation_mode=InvocationMode.DBT_RUNNER,
+            # A model's test task runs the tests whose other parents are already built: a
+            # relationships test from a fact to a dimension runs after the fact, not the dimension.
+            test_indirect_selection=TestIndirectSelection.BUILDABLE,
+        ),
+        render_config=RenderConfig(
+            load_method=LoadMode.DBT_MANIFEST,
+            select=SELECT,
+            exclude=EXCLUDE,
+            test_behavior=TestBehavior.AFTER_EACH,
+            source_rendering_behavior=SourceRenderingBehavior.WITH_TESTS_OR_FRESHNESS,
+            # Our own mart Assets (below) are stable across machines; Cosmos's carry the host.
+            emit_datasets=False,
+        ),
+        operator_args={
+            "install_deps": False,
+            "interceptors": [warehouse_env_interceptor],
+            "callback": store_run_results,
+        },
+        # A failed model rarely heals by waiting: one retry, for a dropped connection.
+        default_args=default_args(retries=min(1, default_args()["retries"])),
+    )
+
+
+@dag(
+    dag_id="reform_transform",
+    schedule=any_of(raw_assets()),
+    start_date=pendulum.datetime(2025, 1, 1, tz="Asia/Ho_Chi_Minh"),
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    doc_md=__doc__,
+    tags=["cchc", "dbt", "transform"],
+)
+def reform_transform() -> None:
+    @task
+    def prepare() -> dict[str, str]:
+        from reform_etl import tasks
+
+        context = get_current_context()
+        changed = sorted(
+            {event.asset.name for events in (context.get("triggering_asset_events") or {}).values() for event in events}
+        )
+        return tasks.start_transform(run_id=context["run_id"], trigger="airflow:reform_transform", changed=changed)
+
+    @task(outlets=mart_assets())
+    def publish(run: dict[str, str]) -> dict[str, int]:
+        from reform_etl import tasks
+
+        return tasks.finish_transform(run)
+
+    run = prepare()
+    run >> dbt_group() >> publish(run)
+
+
+reform_transform()

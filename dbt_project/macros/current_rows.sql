@@ -1,0 +1,25 @@
+{#- The current row per natural key: among the rows of deliveries that loaded (status loaded or
+    superseded), the one from the latest delivery (highest file_id) wins - export contract §1.
+    Adds delivery_rank (always 1 in the result) and keeps every column of the relation. -#}
+{% macro current_rows(relation, key) -%}
+    select ranked.*
+    from (
+        select
+            r.*,
+            row_number() over (
+                partition by {% for column in key %}r.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
+                order by r.file_id desc, r.source_row desc
+            ) as delivery_rank
+        from {{ relation }} as r
+        inner join {{ ref('stg_audit__file_ingestions') }} as f
+            on f.file_id = r.file_id
+            and f.has_rows
+    ) as ranked
+    where ranked.delivery_rank = 1
+{%- endmacro %}
+
+{#- A sum over contributing rows that is null as soon as one of them lacks the figure, so a
+    restated total never silently leaves out a unit. -#}
+{% macro strict_sum(expr) -%}
+    case when count({{ expr }}) = count(*) then sum({{ expr }}) end
+{%- endmacro %}

@@ -1,0 +1,69 @@
+-- Online public services per province and period, from two sources kept apart by `source`:
+--   catalogue - counted from the procedure catalogue (one row per procedure);
+--   summary   - the counts a province sends when it has no catalogue.
+with catalogue as (
+    select
+        province_code,
+        period_label,
+        period_start,
+        period_end,
+        'catalogue'::text as source,
+        count(*) as procedures_total,
+        count(*) filter (where online_mode in ('toan_trinh', 'mot_phan')) as procedures_online,
+        count(*) filter (where online_mode = 'toan_trinh') as procedures_full_online,
+        count(*) filter (where online_mode = 'mot_phan') as procedures_partial_online,
+        count(*) filter (where on_national_portal) as procedures_on_national_portal,
+        cast(sum(dossiers_total) as bigint) as dossiers_total,
+        cast(sum(dossiers_online) as bigint) as dossiers_online,
+        max(file_id) as file_id
+    from {{ ref('int_online_services__current') }}
+    group by province_code, period_label, period_start, period_end
+),
+
+summary as (
+    select
+        province_code,
+        period_label,
+        period_start,
+        period_end,
+        'summary'::text as source,
+        procedures_total,
+        procedures_online,
+        procedures_full_online,
+        procedures_partial_online,
+        procedures_on_national_portal,
+        dossiers_total,
+        dossiers_online,
+        file_id
+    from {{ ref('int_online_service_summary__current') }}
+),
+
+unioned as (
+    select * from catalogue
+    union all
+    select * from summary
+)
+
+select
+    u.province_code,
+    p.province_key,
+    u.period_label,
+    u.period_start,
+    u.period_end,
+    u.source,
+    u.procedures_total,
+    u.procedures_online,
+    u.procedures_full_online,
+    u.procedures_partial_online,
+    u.procedures_on_national_portal,
+    {{ pct('u.procedures_online', 'u.procedures_total') }} as coverage_rate,
+    {{ pct('u.procedures_full_online', 'u.procedures_total') }} as full_online_rate,
+    {{ pct('u.procedures_on_national_portal', 'u.procedures_total') }} as portal_integration_rate,
+    u.dossiers_total,
+    u.dossiers_online,
+    {{ pct('u.dossiers_online', 'u.dossiers_total') }} as online_dossier_rate,
+    u.file_id
+from unioned as u
+left join {{ ref('dim_province') }} as p
+    on p.province_code = u.province_code
+    and u.period_start between p.valid_from and coalesce(p.valid_to, date 'infinity')

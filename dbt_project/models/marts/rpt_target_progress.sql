@@ -1,0 +1,50 @@
+-- Progress of each province towards each target that applies in a year: the national targets
+-- of the 2021-2030 programme for every province, and a province's own targets (rows of
+-- seeds/programme_targets.csv with its code) for that province.
+with metrics as (
+    select * from {{ ref('int_province_year_metrics') }}
+),
+
+actuals as (
+    select
+        m.province_code,
+        m.year,
+        a.metric,
+        a.actual
+    from metrics as m
+    cross join lateral (
+        values
+            ('coverage_rate', m.coverage_rate),
+            ('online_dossier_rate', m.online_dossier_rate),
+            ('sipas_score', m.sipas_score),
+            ('on_time_rate', m.on_time_rate),
+            ('par_score', m.par_score)
+    ) as a (metric, actual)
+),
+
+targets as (
+    select * from {{ ref('stg_reference__programme_targets') }}
+)
+
+select
+    a.province_code,
+    p.province_key,
+    p.province_name,
+    a.year,
+    t.target_code,
+    t.target_name,
+    t.target_scope,
+    t.metric,
+    t.milestone_year,
+    t.target_value,
+    a.actual,
+    a.actual - t.target_value as gap,
+    a.actual >= t.target_value as met
+from actuals as a
+inner join targets as t
+    on t.metric = a.metric
+    and a.year between t.from_year and t.milestone_year
+    and (t.province_code is null or t.province_code = a.province_code)
+left join {{ ref('dim_province') }} as p
+    on p.province_code = a.province_code
+    and make_date(a.year, 12, 31) between p.valid_from and coalesce(p.valid_to, date 'infinity')

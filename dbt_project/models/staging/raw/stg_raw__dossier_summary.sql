@@ -1,0 +1,19 @@
+select
+    file_id,
+    source_row,
+    province_code,
+    period_label,
+    period_start,
+    period_end,
+    level,
+    received,
+    received_online,
+    carried_over,
+    resolved_early,
+    resolved_on_time,
+    resolved_late,
+    pending_within_deadline,
+    pending_overdue,
+    reported_on_time_rate,
+    reported_late_rate
+from {{ source('raw', 'dossier_summary') }}

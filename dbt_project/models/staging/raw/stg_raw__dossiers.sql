@@ -1,0 +1,20 @@
+select
+    file_id,
+    source_row,
+    province_code,
+    period_label,
+    period_start,
+    period_end,
+    dossier_id,
+    procedure_code,
+    procedure_name,
+    level,
+    channel,
+    received_at,
+    due_at,
+    completed_at,
+    agency,
+    field,
+    paid_online,
+    status
+from {{ source('raw', 'dossiers') }}

@@ -1,0 +1,145 @@
+"""Shared task defaults for every DAG: retries with exponential back-off and one failure callback.
+
+When a task has used up its retries, :func:`task_failed`
+
+1. writes one line starting ``REFORM TASK FAILED`` to the task log (what, where, why);
+2. keeps a row in ``audit.task_failures`` in the warehouse (created on first use), so
+   failures are queryable next to the data they concern, and marks the pipeline run failed;
+3. posts the same facts as JSON to the webhook named by ``REFORM_ALERT_WEBHOOK_URL``
+   (Slack, Mattermost, Teams or a mail gateway all accept a ``text`` field) -- only when
+   that variable is set. Nothing is sent anywhere otherwise.
+
+A broken warehouse or webhook never hides the original failure: each step logs its own
+problem and carries on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+log = logging.getLogger("airflow.task")
+
+WEBHOOK_ENV = "REFORM_ALERT_WEBHOOK_URL"
+
+FAILURES_DDL = """
+create schema if not exists audit;
+create table if not exists audit.task_failures (
+    failure_id   bigserial primary key,
+    failed_at    timestamptz not null default now(),
+    dag_id       text not null,
+    task_id      text not null,
+    map_index    integer not null default -1,
+    run_id       text not null,
+    try_number   integer,
+    hostname     text,
+    error_type   text,
+    error        text,
+    log_url      text
+);
+comment on table audit.task_failures is
+    'One row per Airflow task that failed after its last retry: which task, run and host, and the error.';
+"""
+
+
+def _facts(context: Mapping[str, Any]) -> dict[str, Any]:
+    ti = context.get("ti") or context.get("task_instance")
+    error = context.get("exception")
+    facts = {
+        "dag_id": getattr(ti, "dag_id", None) or "?",
+        "task_id": getattr(ti, "task_id", None) or "?",
+        "map_index": getattr(ti, "map_index", -1) if getattr(ti, "map_index", None) is not None else -1,
+        "run_id": getattr(ti, "run_id", None) or str(context.get("run_id") or "?"),
+        "try_number": getattr(ti, "try_number", None),
+        "hostname": getattr(ti, "hostname", None),
+        "error_type": type(error).__name__ if error is not None else None,
+        "error": str(error)[:4000] if error is not None else None,
+        "log_url": None,
+    }
+    try:
+        facts["log_url"] = getattr(ti, "log_url", None)
+    except Exception:  # the URL needs config a bare test context may lack
+        facts["log_url"] = None
+    return facts
+
+
+def failure_line(facts: Mapping[str, Any]) -> str:
+    where = f"{facts['dag_id']}.{facts['task_id']}"
+    if facts["map_index"] not in (None, -1):
+        where += f"[{facts['map_index']}]"
+    why = f"{facts['error_type']}: {facts['error']}" if facts["error_type"] else "no exception recorded"
+    return f"REFORM TASK FAILED {where} run={facts['run_id']} try={facts['try_number']}: {why}"
+
+
+def record_failure(url: str, facts: Mapping[str, Any]) -> None:
+    """Insert the failure into ``audit.task_failures`` and mark the pipeline run failed."""
+    from . import warehouse
+
+    with warehouse.connect(url) as conn:
+        with conn.transaction():
+            # Serialised like warehouse.bootstrap: parallel failing tasks may create it at once.
+            conn.execute("select pg_advisory_xact_lock(hashtext('reform_etl.task_failures'))")
+            conn.execute(FAILURES_DDL)
+            conn.execute(
+                "insert into audit.task_failures (dag_id, task_id, map_index, run_id, try_number, hostname, "
+                "error_type, error, log_url) values (%(dag_id)s, %(task_id)s, %(map_index)s, %(run_id)s, "
+                "%(try_number)s, %(hostname)s, %(error_type)s, %(error)s, %(log_url)s)",
+                dict(facts),
+            )
+            exists = conn.execute("select to_regclass('audit.pipeline_runs')").fetchone()
+            if exists and exists[0]:
+                conn.execute(
+                    "update audit.pipeline_runs set status = 'failed', finished_at = now(), message = %s "
+                    "where run_id = %s and status = 'running'",
+                    (failure_line(facts)[:2000], f"airflow-{facts['run_id']}"),
+                )
+
+
+def notify(facts: Mapping[str, Any], line: str) -> bool:
+    """POST the failure to ``REFORM_ALERT_WEBHOOK_URL``; False (and no call) when it is unset."""
+    target = os.environ.get(WEBHOOK_ENV, "").strip()
+    if not target:
+        return False
+    body = json.dumps({"text": line, **facts}, default=str).encode()
+    request = urllib.request.Request(target, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the operator chose the URL
+        response.read()
+    return True
+
+
+def task_failed(context: Mapping[str, Any]) -> None:
+    """``on_failure_callback`` of every task: log line, audit row, optional webhook."""
+    facts = _facts(context)
+    line = failure_line(facts)
+    log.error(line)
+    try:
+        from .embedded_db import warehouse_url
+
+        record_failure(warehouse_url(), facts)
+    except Exception as exc:
+        log.warning("could not record the failure in audit.task_failures: %s", exc)
+    try:
+        notify(facts, line)
+    except Exception as exc:
+        log.warning("could not post the failure to %s: %s", WEBHOOK_ENV, exc)
+
+
+def default_args(**overrides: Any) -> dict[str, Any]:
+    """Task defaults for the project's DAGs; ``REFORM_TASK_RETRIES`` changes the retry count."""
+    args: dict[str, Any] = {
+        "owner": "cchc-data",
+        "retries": int(os.environ.get("REFORM_TASK_RETRIES", "3")),
+        # 30 s, 60 s, 120 s ... at most 10 min: rides out a database restart or failover
+        # without hammering it.
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": 2.0,
+        "max_retry_delay": timedelta(minutes=10),
+        "on_failure_callback": [task_failed],
+    }
+    args.update(overrides)
+    return args

@@ -1,0 +1,199 @@
+"""dbt as Airflow tasks: the manifest Cosmos renders from, and the hooks its tasks run.
+
+Cosmos renders ``reform_transform`` from a ``manifest.json`` (``LoadMode.DBT_MANIFEST``) so
+that parsing the DAG never runs dbt and never opens a database connection. The manifest
+is built here with ``dbt parse`` (no database needed) and replaced atomically, because
+the dag-processor may read it at any moment. ``ensure_manifest`` rebuilds it only when a
+file of the dbt project is newer than the manifest.
+
+Nothing in this module imports Airflow or Cosmos at import time: the DAG files and the
+command line both use it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .config import settings
+
+log = logging.getLogger(__name__)
+
+# Folders and files of the dbt project whose change makes the manifest stale.
+_PROJECT_INPUTS = ("models", "seeds", "macros", "tests", "snapshots", "analyses", "dbt_project.yml")
+
+
+class ManifestError(RuntimeError):
+    pass
+
+
+def manifest_path() -> Path:
+    """Where Cosmos reads the manifest: ``REFORM_DBT_MANIFEST`` or ``<state>/dbt/manifest/manifest.json``.
+
+    Kept apart from dbt's own target folder, which every ``dbt build`` rewrites.
+    """
+    given = os.environ.get("REFORM_DBT_MANIFEST")
+    if given:
+        return Path(given).expanduser().resolve()
+    return settings().state_dir / "dbt" / "manifest" / "manifest.json"
+
+
+def profiles_yml() -> Path:
+    return settings().dbt_project_dir / "profiles.yml"
+
+
+def _newest_input(project: Path) -> float:
+    newest = 0.0
+    for name in _PROJECT_INPUTS:
+        path = project / name
+        if path.is_file():
+            newest = max(newest, path.stat().st_mtime)
+        elif path.is_dir():
+            for item in path.rglob("*"):
+                if item.is_file():
+                    newest = max(newest, item.stat().st_mtime)
+    return newest
+
+
+def manifest_is_current(target: Path | None = None) -> bool:
+    target = target or manifest_path()
+    return target.exists() and target.stat().st_mtime >= _newest_input(settings().dbt_project_dir)
+
+
+def _dbt_parse_environment() -> AbstractContextManager[None]:
+    # dbt reads these at start-up; the connection variables keep their profile defaults
+    # because parsing never connects.
+    from .transform import temporary_environment
+
+    return temporary_environment(
+        {
+            "DBT_PROFILES_DIR": str(settings().dbt_project_dir),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    )
+
+
+def build_manifest(target: Path | None = None) -> Path:
+    """``dbt parse`` the project and atomically put ``manifest.json`` at ``target``."""
+    from dbt.cli.main import dbtRunner
+
+    target = target or manifest_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    project = settings().dbt_project_dir
+    scratch = Path(tempfile.mkdtemp(prefix=".parse-", dir=target.parent))
+    try:
+        with _dbt_parse_environment():
+            outcome = dbtRunner().invoke(
+                [
+                    "parse",
+                    "--project-dir",
+                    str(project),
+                    "--profiles-dir",
+                    str(project),
+                    "--target-path",
+                    str(scratch / "target"),
+                    "--log-path",
+                    str(scratch / "logs"),
+                    "--no-partial-parse",
+                    "--quiet",
+                ]
+            )
+        produced = scratch / "target" / "manifest.json"
+        if not outcome.success or not produced.exists():
+            raise ManifestError(
+                f"dbt parse of {project} failed, so the reform_transform DAG cannot be rendered: "
+                f"{outcome.exception or 'see the dbt messages above'}"
+            )
+        os.replace(produced, target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    log.info("dbt manifest written to %s", target)
+    return target
+
+
+def ensure_manifest(target: Path | None = None) -> Path:
+    """Build the manifest when it is missing or older than the dbt project (cheap otherwise)."""
+    target = target or manifest_path()
+    if manifest_is_current(target):
+        return target
+    return build_manifest(target)
+
+
+@lru_cache(maxsize=4)
+def _manifest_nodes(path: str, mtime: float) -> dict[str, Any]:
+    return dict(json.loads(Path(path).read_text(encoding="utf-8")).get("nodes", {}))
+
+
+def mart_models(target: Path | None = None) -> list[str]:
+    """Names of the models under ``models/marts`` according to the manifest ([] without one)."""
+    target = target or manifest_path()
+    if not target.exists():
+        return []
+    nodes = _manifest_nodes(str(target), target.stat().st_mtime)
+    names = {
+        node["name"]
+        for node in nodes.values()
+        if node.get("resource_type") == "model"
+        and str(node.get("original_file_path", "")).replace("\\", "/").startswith("models/marts/")
+        and node.get("config", {}).get("materialized") != "ephemeral"
+    }
+    return sorted(names)
+
+
+# -- hooks the Cosmos operators call at run time ----------------------------------------------
+
+
+def warehouse_env_interceptor(context: Mapping[str, Any], operator: Any) -> None:
+    """Point dbt at the warehouse just before a Cosmos task runs it.
+
+    The connection goes into this task process's environment (which Cosmos passes on to
+    dbt), not into the operator's ``env``: ``env`` is a templated field that Airflow stores
+    in its metadata database, and a password must not end up there.
+    """
+    from .embedded_db import warehouse_url
+    from .transform import dbt_environment
+
+    values = dbt_environment(warehouse_url())
+    # Cosmos runs dbt in a temporary copy of the project with its own target, log and
+    # profiles locations; only the connection and the privacy switches are ours.
+    for key in ("DBT_TARGET_PATH", "DBT_LOG_PATH", "DBT_PROFILES_DIR"):
+        values.pop(key, None)
+    os.environ.update(values)
+
+
+def store_run_results(project_dir: str, **kwargs: Any) -> None:
+    """Keep each Cosmos task's dbt results in ``audit.dbt_results``, as ``reform-etl transform`` does."""
+    from .embedded_db import warehouse_url
+    from .transform import NodeResult, TransformResult, store_results
+
+    path = Path(project_dir) / "target" / "run_results.json"
+    if not path.exists():
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    nodes = [
+        NodeResult(
+            unique_id=item.get("unique_id", "?"),
+            resource_type=str(item.get("unique_id", "?")).split(".", 1)[0],
+            status=str(item.get("status")),
+            failures=item.get("failures"),
+            message=item.get("message"),
+            execution_time=float(item.get("execution_time") or 0.0),
+        )
+        for item in data.get("results", [])
+    ]
+    if not nodes:
+        return
+    context = kwargs.get("context") or {}
+    command = f"cosmos {data.get('args', {}).get('which', 'dbt')}"  # e.g. "cosmos run", "cosmos test"
+    success = all(n.status in ("success", "pass", "warn", "skipped") for n in nodes)
+    run_id = f"airflow-{context['run_id']}" if context.get("run_id") else None
+    store_results(warehouse_url(), TransformResult(command=command, success=success, nodes=nodes), run_id)

@@ -1,0 +1,158 @@
+"""Run the dbt project against the warehouse and keep its test results in ``audit``.
+
+dbt reads its connection from ``REFORM_PG_*`` variables (see ``dbt_project/profiles.yml``);
+they are derived here from the warehouse URL so that one setting drives everything.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from psycopg import sql
+
+from .config import settings
+
+log = logging.getLogger(__name__)
+
+
+class TransformFailed(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    unique_id: str
+    resource_type: str
+    status: str
+    failures: int | None
+    message: str | None
+    execution_time: float
+
+
+@dataclass(frozen=True)
+class TransformResult:
+    command: str
+    success: bool
+    nodes: list[NodeResult]
+
+    def count(self, resource_type: str, status: str | None = None) -> int:
+        return sum(1 for n in self.nodes if n.resource_type == resource_type and (status is None or n.status == status))
+
+
+def dbt_environment(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    state = settings().state_dir / "dbt"
+    return {
+        "REFORM_PG_HOST": parts.hostname or "127.0.0.1",
+        "REFORM_PG_PORT": str(parts.port or 5432),
+        "REFORM_PG_USER": unquote(parts.username or "postgres"),
+        "REFORM_PG_PASSWORD": unquote(parts.password or ""),
+        "REFORM_PG_DATABASE": (parts.path or "/reform").lstrip("/") or "reform",
+        "DBT_PROFILES_DIR": str(settings().dbt_project_dir),
+        "DBT_TARGET_PATH": str(state / "target"),
+        "DBT_LOG_PATH": str(state / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+
+
+@contextmanager
+def temporary_environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for a block (dbt reads its settings from there), then restore them."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def run_dbt(url: str, args: Sequence[str]) -> TransformResult:
+    """Invoke dbt in-process (``dbt <args>``) against the warehouse at ``url``."""
+    from dbt.cli.main import dbtRunner
+
+    project = settings().dbt_project_dir
+    with temporary_environment(dbt_environment(url)):
+        outcome = dbtRunner().invoke([*args, "--project-dir", str(project), "--quiet"])
+    if outcome.exception is not None:
+        raise TransformFailed(f"dbt {' '.join(args)} could not run: {outcome.exception}")
+    nodes: list[NodeResult] = []
+    result = outcome.result
+    for item in getattr(result, "results", None) or []:
+        node = getattr(item, "node", None)
+        nodes.append(
+            NodeResult(
+                unique_id=getattr(node, "unique_id", "?"),
+                resource_type=str(getattr(node, "resource_type", "?")),
+                status=str(item.status),
+                failures=getattr(item, "failures", None),
+                message=getattr(item, "message", None),
+                execution_time=float(getattr(item, "execution_time", 0.0) or 0.0),
+            )
+        )
+    return TransformResult(command=" ".join(args), success=bool(outcome.success), nodes=nodes)
+
+
+def build(url: str, *, run_id: str | None = None, select: Sequence[str] = ()) -> TransformResult:
+    """``dbt build`` (seeds, models, snapshots, tests), then store the test results in audit."""
+    args = ["build"]
+    if select:
+        args += ["--select", *select]
+    result = run_dbt(url, args)
+    store_results(url, result, run_id)
+    if not result.success:
+        failed = [n for n in result.nodes if n.status in ("error", "fail")]
+        detail = "; ".join(f"{n.unique_id}: {n.message}" for n in failed[:5])
+        raise TransformFailed(f"dbt build failed ({len(failed)} node(s)): {detail}")
+    return result
+
+
+def store_results(url: str, result: TransformResult, run_id: str | None) -> None:
+    """Keep every model and test outcome, so data-quality history is queryable by BI."""
+    with psycopg.connect(url, autocommit=False) as conn:
+        with conn.cursor().copy(
+            "copy audit.dbt_results (run_id, invocation, unique_id, resource_type, status, failures, message, "
+            "execution_time) from stdin"
+        ) as copy:
+            for n in result.nodes:
+                copy.write_row(
+                    (
+                        run_id,
+                        result.command,
+                        n.unique_id,
+                        n.resource_type,
+                        n.status,
+                        n.failures,
+                        n.message,
+                        n.execution_time,
+                    )
+                )
+        conn.commit()
+
+
+def manifest_path() -> Path:
+    return settings().state_dir / "dbt" / "target" / "manifest.json"
+
+
+def mart_row_counts(url: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by table_name"
+        ).fetchall()
+        for (name,) in tables:
+            row = conn.execute(sql.SQL("select count(*) from {}").format(sql.Identifier("marts", name))).fetchone()
+            counts[name] = int(row[0]) if row else 0
+    return counts

@@ -1,0 +1,292 @@
+"""Schemas, tables and roles the loader owns: ``raw`` and ``audit``.
+
+``marts`` belongs to dbt. The DDL here is idempotent, so every run may call
+:func:`bootstrap`; the raw tables are derived from the kinds so that a new column in
+:mod:`reform_etl.kinds` reaches the database without a hand-written migration.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+from psycopg import sql
+
+from . import kinds as k
+
+log = logging.getLogger(__name__)
+
+LOADER_ROLE = "reform_loader"
+TRANSFORMER_ROLE = "reform_transformer"
+BI_ROLE = "bi_reader"
+
+_SQL_TYPES = {
+    k.TEXT: "text",
+    k.CODE: "text",
+    k.COUNT: "bigint",
+    k.DECIMAL: "numeric",
+    k.PERCENT: "numeric",
+    k.DATETIME: "timestamp",
+    k.LEVEL: "text",
+    k.CHANNEL: "text",
+    k.ONLINE_MODE: "text",
+    k.BOOL: "boolean",
+    k.YEAR: "integer",
+    k.INDEX_CODE: "text",
+}
+
+
+def raw_columns(kind: k.Kind) -> list[tuple[str, str]]:
+    """Columns of ``raw.<kind>`` in load order: lineage, identity, then the measures."""
+    cols: list[tuple[str, str]] = [("file_id", "bigint not null"), ("source_row", "integer not null")]
+    names = kind.column_names
+    if "province" in names:
+        cols.append(("province_code", "text not null"))
+    if "period" in names:
+        cols += [("period_label", "text not null"), ("period_start", "date not null"), ("period_end", "date not null")]
+    for column in kind.columns:
+        if column.name in ("province", "period"):
+            continue
+        if column.name == "year" and "period" in names:
+            continue  # folded into the period
+        cols.append((column.name, _SQL_TYPES[column.type]))
+    if kind.name == k.INDEX_SCORES.name:
+        cols.append(("component_code", "text not null"))
+    return cols
+
+
+AUDIT_DDL = """
+create table if not exists audit.pipeline_runs (
+    run_id          text primary key,
+    started_at      timestamptz not null default now(),
+    finished_at     timestamptz,
+    trigger         text,
+    landing_dir     text,
+    status          text not null default 'running',
+    files_seen      integer not null default 0,
+    message         text
+);
+create table if not exists audit.file_ingestions (
+    file_id             bigserial primary key,
+    run_id              text,
+    path                text not null,
+    sha256              text not null,
+    size_bytes          bigint,
+    kind                text,
+    format              text,
+    encoding            text,
+    sheet               text,
+    province_code       text,
+    period_label        text,
+    status              text not null check (status in ('loaded','rejected','duplicate','superseded')),
+    rows_read           integer not null default 0,
+    rows_loaded         integer not null default 0,
+    rows_rejected       integer not null default 0,
+    warnings            integer not null default 0,
+    message             text,
+    received_at         timestamptz not null default now(),
+    loaded_at           timestamptz,
+    supersedes_file_id  bigint references audit.file_ingestions(file_id),
+    duplicate_of_file_id bigint references audit.file_ingestions(file_id),
+    constraint rows_add_up check (rows_read = rows_loaded + rows_rejected)
+);
+create index if not exists file_ingestions_sha256 on audit.file_ingestions (sha256);
+create table if not exists audit.rejected_rows (
+    file_id      bigint not null references audit.file_ingestions(file_id),
+    source_row   integer,
+    column_name  text,
+    raw_value    text,
+    reason       text not null
+);
+create index if not exists rejected_rows_file on audit.rejected_rows (file_id);
+create table if not exists audit.row_warnings (
+    file_id      bigint not null references audit.file_ingestions(file_id),
+    source_row   integer,
+    column_name  text,
+    raw_value    text,
+    rule         text not null,
+    message      text not null
+);
+create index if not exists row_warnings_file on audit.row_warnings (file_id);
+create table if not exists audit.validation_results (
+    run_id            text,
+    file_id           bigint references audit.file_ingestions(file_id),
+    suite             text not null,
+    expectation       text not null,
+    column_name       text,
+    success           boolean not null,
+    severity          text not null check (severity in ('error','warning')),
+    observed_value    text,
+    unexpected_count  bigint,
+    checked_at        timestamptz not null default now()
+);
+create index if not exists validation_results_file on audit.validation_results (file_id);
+create table if not exists audit.dbt_results (
+    run_id          text,
+    invocation      text not null,
+    unique_id       text not null,
+    resource_type   text not null,
+    status          text not null,
+    failures        integer,
+    message         text,
+    execution_time  double precision,
+    recorded_at     timestamptz not null default now()
+);
+"""
+
+COMMENTS = {
+    "audit.file_ingestions": "One row per file the pipeline has seen: its identity (SHA-256), kind, province, period, "
+    "status and row accounting. rows_read = rows_loaded + rows_rejected always.",
+    "audit.rejected_rows": "Rows that were read but not loaded, with the source row number as a person sees it in "
+    "the file, the column, the raw value and the reason.",
+    "audit.row_warnings": "Rows that loaded but broke a warning rule (for example a printed rate that disagrees "
+    "with the counts).",
+    "audit.validation_results": "Every expectation evaluated on every file, with severity and outcome.",
+    "audit.pipeline_runs": "One row per pipeline run (command line or Airflow).",
+    "audit.dbt_results": "Outcome of every dbt model, seed and data test in every build.",
+}
+
+
+def bootstrap(conn: psycopg.Connection) -> None:
+    """Create schemas, raw and audit tables, and the project's roles. Safe to repeat."""
+    with conn.transaction():
+        # Serialise concurrent bootstraps (parallel Airflow tasks on a fresh database).
+        conn.execute("select pg_advisory_xact_lock(hashtext('reform_etl.bootstrap'))")
+        for schema in ("raw", "audit", "marts"):
+            conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+        conn.execute(AUDIT_DDL)
+        for kind in k.KINDS.values():
+            _ensure_raw_table(conn, kind)
+        for table, comment in COMMENTS.items():
+            schema, name = table.split(".")
+            conn.execute(
+                sql.SQL("comment on table {}.{} is {}").format(
+                    sql.Identifier(schema), sql.Identifier(name), sql.Literal(comment)
+                )
+            )
+        _ensure_roles(conn)
+
+
+def _ensure_raw_table(conn: psycopg.Connection, kind: k.Kind) -> None:
+    table = sql.Identifier("raw", kind.name)
+    columns = raw_columns(kind)
+    body = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(n), sql.SQL(t)) for n, t in columns)
+    conn.execute(sql.SQL("create table if not exists {} ({})").format(table, body))
+    # Columns added to a kind after the table was first created.
+    for name, sql_type in columns:
+        conn.execute(
+            sql.SQL("alter table {} add column if not exists {} {}").format(
+                table, sql.Identifier(name), sql.SQL(sql_type.replace(" not null", ""))
+            )
+        )
+    conn.execute(
+        sql.SQL("create index if not exists {} on {} (file_id)").format(sql.Identifier(f"{kind.name}_file_id"), table)
+    )
+    # Supersession and the marts look rows up by natural key.
+    key_columns = [c for c in kind.natural_key if c in dict(columns)]
+    conn.execute(
+        sql.SQL("create index if not exists {} on {} ({})").format(
+            sql.Identifier(f"{kind.name}_natural_key"), table, sql.SQL(", ").join(map(sql.Identifier, key_columns))
+        )
+    )
+
+
+def _ensure_roles(conn: psycopg.Connection) -> None:
+    """Create the loader, transformer and BI roles when we are allowed to.
+
+    On a warehouse given by the operator we may lack CREATEROLE; the pipeline still works,
+    only the least-privilege roles are missing, so this is a warning, not a failure.
+    """
+    can_create = conn.execute("select rolsuper or rolcreaterole from pg_roles where rolname = current_user").fetchone()
+    if not can_create or not can_create[0]:
+        log.warning("current user may not create roles; skipping %s/%s/%s", LOADER_ROLE, TRANSFORMER_ROLE, BI_ROLE)
+        return
+    for role in (LOADER_ROLE, TRANSFORMER_ROLE, BI_ROLE):
+        conn.execute(
+            sql.SQL(
+                "do $$ begin if not exists (select from pg_roles where rolname = {}) then create role {} nologin; "
+                "end if; end $$"
+            ).format(sql.Literal(role), sql.Identifier(role))
+        )
+    loader, transformer, bi = (sql.Identifier(r) for r in (LOADER_ROLE, TRANSFORMER_ROLE, BI_ROLE))
+    for statement in (
+        # The loader appends to raw (never changes or deletes a row) and keeps the audit trail.
+        "grant usage on schema raw, audit to {loader}",
+        "grant select, insert on all tables in schema raw to {loader}",
+        "grant select, insert, update on all tables in schema audit to {loader}",
+        "grant usage on all sequences in schema audit to {loader}",
+        "alter default privileges in schema raw grant select, insert on tables to {loader}",
+        "alter default privileges in schema audit grant select, insert, update on tables to {loader}",
+        "alter default privileges in schema audit grant usage on sequences to {loader}",
+        # dbt reads raw and audit and builds marts (plus its staging views and seeds).
+        "grant usage on schema raw, audit to {transformer}",
+        "grant select on all tables in schema raw, audit to {transformer}",
+        "alter default privileges in schema raw, audit grant select on tables to {transformer}",
+        "grant usage, create on schema marts to {transformer}",
+        # BI reads the marts and the audit trail, nothing else.
+        "grant usage on schema marts, audit to {bi}",
+        "grant select on all tables in schema audit to {bi}",
+        "alter default privileges in schema audit grant select on tables to {bi}",
+        "revoke all on schema raw from {bi}",
+    ):
+        conn.execute(sql.SQL(statement).format(loader=loader, transformer=transformer, bi=bi))
+    _enable_bi_login(conn)
+
+
+def _enable_bi_login(conn: psycopg.Connection) -> None:
+    """Let BI tools log in as bi_reader when the operator gives it a password.
+
+    The password comes from the environment only (never the repository or a log line);
+    without it the role stays NOLOGIN and BI users are granted it as members instead.
+    """
+    import os
+
+    password = os.environ.get("REFORM_BI_READER_PASSWORD")
+    if not password:
+        return
+    conn.execute(sql.SQL("alter role {} login password {}").format(sql.Identifier(BI_ROLE), sql.Literal(password)))
+
+
+def act_as(conn: psycopg.Connection, role: str) -> bool:
+    """Switch the session to a least-privilege role when the login user may use it.
+
+    Returns False (and keeps the login user's rights) on a warehouse where the project's
+    roles do not exist or the user is not a member of them.
+    """
+    row = conn.execute(
+        "select pg_has_role(current_user, oid, 'MEMBER') from pg_roles where rolname = %s", (role,)
+    ).fetchone()
+    if not row or not row[0]:
+        log.info("role %s not available to %s; loading with the login user's rights", role, "the login user")
+        return False
+    conn.execute(sql.SQL("set role {}").format(sql.Identifier(role)))
+    return True
+
+
+@contextmanager
+def connect(url: str, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+    try:
+        conn = psycopg.connect(url, autocommit=autocommit, connect_timeout=10, application_name="reform-etl")
+    except psycopg.OperationalError as exc:
+        raise WarehouseUnavailable(f"cannot connect to the warehouse at {redact(url)}: {exc}".strip()) from exc
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+class WarehouseUnavailable(RuntimeError):
+    pass
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
