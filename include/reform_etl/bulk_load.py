@@ -60,6 +60,10 @@ from .provinces import MERGER_DATE, UnknownProvince
 from .readers import SourceTable, UnreadableFile
 from .readers.table import _TOTAL, Header, RowSorter, clean_cell
 from .readers.text import _choose_delimiter, detect_encoding, read_head
+from .validation.arrow_suite import ArrowExpectation, arrow_suite
+from .validation.checks import ERROR
+from .validation.messages import raw_text, render
+from .validation.results import ExpectationOutcome, RowFinding
 
 ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1258", "utf-16"})
 # Column types this path can type and send as binary COPY; a kind with any other type
@@ -93,14 +97,17 @@ def eligible(table: SourceTable, kind: k.Kind) -> bool:
         and table.format == "csv"
         and table.positions is not None
         and table.encoding in ENCODINGS
-        and table.path.stat().st_size >= int(os.environ.get("REFORM_BULK_MIN_BYTES", str(4 << 20)))
+        and table.path.stat().st_size >= int(os.environ.get("REFORM_BULK_MIN_BYTES", str(256 << 10)))
     )
 
 
 @dataclass
 class BulkResult:
     rows_read: int
-    rows_staged: int
+    rows_staged: int  # rows written to the target (accepted by the reader and the suite)
+    outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    # Rows written per (province, period label, period start): the volume rule's history.
+    period_counts: list[tuple[str | None, str | None, date | None, int]] = field(default_factory=list)
 
 
 # -- reading: the file after its header, as UTF-8, in Arrow batches --------------------------
@@ -849,8 +856,11 @@ def load(
     target: sql.Composable,
     columns: list[str],
 ) -> BulkResult:
-    """Stage the file's typed, accepted rows into ``target``; record rejections on ``normaliser``.
+    """Validate the file's typed rows with the kind's suite and ``COPY`` those accepted into
+    ``target`` (``raw.<kind>``); record rejections, warnings and findings on ``normaliser``.
 
+    Nothing is written that a later step would have to delete: rows failing an error
+    expectation, and repeats of a key seen earlier in the file, never reach ``target``.
     Must run inside the file's transaction. Raises :class:`NotBulkable` (after rolling its
     own savepoint back, with ``normaliser`` and ``table`` untouched) when the file needs
     the row path.
@@ -895,7 +905,44 @@ class _Tally:
     warnings: list[tuple[int, str, object, str, str]] = field(default_factory=list)
     provinces: set[str] = field(default_factory=set)
     periods: set[str] = field(default_factory=set)
-    repeats: set[tuple[Any, ...]] = field(default_factory=set)
+    findings: list[tuple[int, int, RowFinding]] = field(default_factory=list)  # (line, expectation, finding)
+    unexpected: list[int] = field(default_factory=list)  # per expectation, over rows that are not repeats
+    validated: int = 0  # rows the suite judged (repeats excluded, as on the row path)
+    written: dict[tuple[Any, Any, Any], int] = field(default_factory=dict)  # (province, label, start) -> rows
+
+    def count_written(self, province: Any, label: Any, start: Any, rows: int) -> None:
+        key = (province, label, start)
+        self.written[key] = self.written.get(key, 0) + rows
+
+
+class _KeptColumns(dict[str, pa.Array]):
+    """A batch's kept rows by column name; a column the file lacks reads as all missing,
+    as it does in ``raw`` (the suite may name it)."""
+
+    def __init__(self, n: int, columns: dict[str, pa.Array], types: dict[str, pa.DataType]) -> None:
+        super().__init__(columns)
+        self.n, self.types = n, types
+
+    def __missing__(self, name: str) -> pa.Array:
+        values = pa.nulls(self.n, self.types.get(name, pa.string()))
+        self[name] = values
+        return values
+
+    def row(self, position: int, constants: dict[str, tuple[object, str]]) -> dict[str, Any]:
+        """One row as the suite's messages and a late ``COPY`` see it."""
+        row: dict[str, Any] = {name: value for name, (value, _) in constants.items()}
+        row.update((name, values[position].as_py()) for name, values in self.items())
+        return row
+
+
+@dataclass
+class _Held:
+    """A row whose key the Bloom filter may have seen: kept aside until repeats are settled."""
+
+    line: int
+    key: tuple[Any, ...]
+    row: dict[str, Any]
+    failed: list[int]  # indexes of the expectations it breaks
 
 
 class _BulkLoad:
@@ -919,6 +966,13 @@ class _BulkLoad:
         self.sorting = RowSorting(table, self.layout.header, self.layout.width)
         self.seen = SeenKeys()
         self.tally = _Tally()
+        self.suite: list[ArrowExpectation] = arrow_suite(kind)
+        self.tally.unexpected = [0] * len(self.suite)
+        self.errors = [i for i, e in enumerate(self.suite) if e.severity == ERROR]
+        self.held: list[_Held] = []
+        # First line of each key whose row the suite kept out of the target (for settling repeats).
+        self.unloaded: dict[tuple[Any, ...], int] = {}
+        self.arrow_types = {c.name: ARROW_TYPES[c.type] for c in kind.columns if c.type in ARROW_TYPES}
         self.file_period: Period | None = normaliser.hint.period
         self.period = self.file_period
         self.periods = OddValues(self._period_cell)
@@ -940,9 +994,10 @@ class _BulkLoad:
             copy.write(PGCOPY_TRAILER)
         if self.tally.rows_read == 0:
             raise NotBulkable("no data rows")
-        self._reject_repeats()
+        self._settle_held()
         self._hand_over()
-        return BulkResult(self.tally.rows_read, self.tally.rows_staged)
+        counts = [(*key, rows) for key, rows in self.tally.written.items()]
+        return BulkResult(self.tally.rows_read, self.tally.rows_staged, self._outcomes(), counts)
 
     def _payloads(self) -> Iterator[memoryview]:
         done = 0
@@ -1109,7 +1164,9 @@ class _BulkLoad:
 
     # -- staging -----------------------------------------------------------------------------
 
-    def _encode(self, typed: dict[int, Typed], province: pa.Array, ok: np.ndarray, first_line: int) -> memoryview:
+    def _encode(
+        self, typed: dict[int, Typed], province: pa.Array, ok: np.ndarray, first_line: int
+    ) -> memoryview | None:
         rows = np.flatnonzero(ok)
         keep = pa.array(ok)
 
@@ -1122,8 +1179,6 @@ class _BulkLoad:
         }
         for pos, column in self.typed:
             per_row[column.name] = (kept(typed[pos].values), _SQL_TYPES[column.type])
-        self._note_repeats({name: values for name, (values, _) in per_row.items()})
-        self.tally.rows_staged += len(rows)
         period = self.period
         constants: dict[str, tuple[object, str]] = {
             "file_id": (self.file_id, "bigint"),
@@ -1131,10 +1186,24 @@ class _BulkLoad:
             "period_start": (period.start if period else None, "date"),
             "period_end": (period.end if period else None, "date"),
         }
+        columns = _KeptColumns(len(rows), {name: values for name, (values, _) in per_row.items()}, self.arrow_types)
+        load = self._judge(columns, constants, rows + first_line)
+        if not load.any():
+            return None
+        if not load.all():
+            chosen = pa.array(load)
+            per_row = {name: (values.filter(chosen), t) for name, (values, t) in per_row.items()}
+        n = int(load.sum())
+        self.tally.rows_staged += n
         codes = per_row["province_code"][0]
+        label, start = constants["period_label"][0], constants["period_start"][0]
         if codes.null_count == 0 and pc.all(pc.equal(codes, codes[0])).as_py():
             constants["province_code"] = (codes[0].as_py(), "text")  # the usual file: one province
-        tuples = Tuples(len(rows), len(self.order))
+            self.tally.count_written(codes[0].as_py(), label, start, n)
+        else:
+            for entry in pc.value_counts(codes).to_pylist():
+                self.tally.count_written(entry["values"], label, start, entry["counts"])
+        tuples = Tuples(n, len(self.order))
         for name in self.order:
             if name in constants:
                 tuples.constant(*constants[name])
@@ -1142,55 +1211,128 @@ class _BulkLoad:
                 tuples.column(*per_row[name])
         return tuples.payload()
 
-    def _note_repeats(self, per_row: dict[str, pa.Array]) -> None:
-        key = [per_row[c] for c in self.kind.natural_key]
-        for position in np.flatnonzero(self.seen.repeats(key_hash(key))).tolist():
-            self.tally.repeats.add(tuple(column[position].as_py() for column in key))
+    # -- the suite and repeated keys, before anything is written ------------------------------
 
-    def _reject_repeats(self) -> None:
-        """A key repeated in the file: its first staged row stays, later ones are rejected."""
-        if not self.tally.repeats:
+    def _judge(self, columns: _KeptColumns, constants: dict[str, tuple[object, str]], lines: np.ndarray) -> np.ndarray:
+        """Which kept rows go to the target now; the rest are findings or held back.
+
+        A row whose key the Bloom filter may have seen is held back: it is either a repeat
+        (rejected, as the row path rejects it before validating) or a false alarm (written
+        at the end). Every other row is the first of its key, so its suite verdict stands.
+        """
+        key = [columns[c] for c in self.kind.natural_key]
+        held = self.seen.repeats(key_hash(key))
+        masks = [e.unexpected(columns) for e in self.suite]
+        error = np.zeros(len(lines), dtype=bool)
+        for i in self.errors:
+            error |= masks[i]
+        judged = ~held
+        self.tally.validated += int(judged.sum())
+        for i, mask in enumerate(masks):
+            self.tally.unexpected[i] += int((mask & judged).sum())
+        failing = np.zeros(len(lines), dtype=bool)
+        for mask in masks:
+            failing |= mask
+        for position in np.flatnonzero((failing & judged) | held).tolist():
+            row = columns.row(position, constants)
+            failed = [i for i, mask in enumerate(masks) if mask[position]]
+            line = int(lines[position])
+            key_values = tuple(row[c] for c in self.kind.natural_key)
+            if held[position]:
+                self.held.append(_Held(line, key_values, row, failed))
+                continue
+            self._found(line, row, failed)
+            if error[position]:
+                self.unloaded.setdefault(key_values, line)
+        return ~held & ~error
+
+    def _found(self, line: int, row: dict[str, Any], failed: list[int]) -> None:
+        labels = self.table.columns
+        for i in failed:
+            e = self.suite[i]
+            finding = RowFinding(
+                source_row=line,
+                column=e.blame,
+                raw_value=raw_text(row.get(e.blame)),
+                rule=e.rule,
+                severity=e.severity,
+                message=render(e.message, row, labels),
+            )
+            self.tally.findings.append((line, i, finding))
+
+    def _settle_held(self) -> None:
+        """Reject the held rows that repeat an earlier row's key; judge and write the others."""
+        if not self.held:
             return
-        key = sql.SQL(", ").join(map(sql.Identifier, self.kind.natural_key))
+        lines: dict[tuple[Any, ...], list[int]] = {}
+        for h in self.held:
+            if None not in h.key:  # a missing key part never matches (as in SQL)
+                lines.setdefault(h.key, []).append(h.line)
+        for key_values, line in self.unloaded.items():
+            if key_values in lines:
+                lines[key_values].append(line)
+        for key_values, line in self._lines_in_target(list(lines)):
+            lines[key_values].append(line)
+        late: list[_Held] = []
+        for h in self.held:
+            first = min(lines[h.key]) if h.key in lines else h.line
+            if h.line > first:
+                described = ", ".join(str(x) for x in h.key)
+                self._reject(
+                    h.line,
+                    0,
+                    None,
+                    described,
+                    f"repeats the key ({described}) of row {first} in the same file; send each record once per delivery",
+                )
+                continue
+            self.tally.validated += 1
+            for i in h.failed:
+                self.tally.unexpected[i] += 1
+            self._found(h.line, h.row, h.failed)
+            if not any(i in self.errors for i in h.failed):
+                late.append(h)
+        if late:
+            statement = sql.SQL("copy {} ({}) from stdin").format(
+                self.target, sql.SQL(", ").join(map(sql.Identifier, self.order))
+            )
+            with self.conn.cursor().copy(statement) as copy:
+                for h in late:
+                    copy.write_row([h.row.get(c) for c in self.order])
+                    self.tally.count_written(
+                        h.row.get("province_code"), h.row.get("period_label"), h.row.get("period_start"), 1
+                    )
+            self.tally.rows_staged += len(late)
+
+    def _lines_in_target(self, keys: list[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], int]]:
+        """(key, source row) of this file's rows already written with one of ``keys``."""
+        if not keys:
+            return []
+        names = sql.SQL(", ").join(map(sql.Identifier, self.kind.natural_key))
         self.conn.execute(
             sql.SQL("create temp table bulk_repeats on commit drop as select {} from {} limit 0").format(
-                key, self.target
+                names, self.target
             )
         )
-        with self.conn.cursor().copy(sql.SQL("copy bulk_repeats ({}) from stdin").format(key)) as copy:
-            for values in self.tally.repeats:
+        with self.conn.cursor().copy(sql.SQL("copy bulk_repeats ({}) from stdin").format(names)) as copy:
+            for values in keys:
                 copy.write_row(values)
         same = sql.SQL(" and ").join(
             sql.SQL("s.{c} = r.{c}").format(c=sql.Identifier(c)) for c in self.kind.natural_key
         )
-        found: dict[tuple[Any, ...], list[int]] = {}
-        for line, *values in self.conn.execute(
+        found = self.conn.execute(
             sql.SQL("select s.source_row, {} from {} s join bulk_repeats r on {} where s.file_id = %s").format(
                 sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in self.kind.natural_key),
                 self.target,
                 same,
             ),
             (self.file_id,),
-        ):
-            found.setdefault(tuple(values), []).append(line)
-        later: list[int] = []
-        for values, lines in found.items():
-            first, *rest = sorted(lines)
-            described = ", ".join(str(x) for x in values)
-            for line in rest:
-                later.append(line)
-                self._reject(
-                    line,
-                    0,
-                    None,
-                    described,
-                    f"repeats the key ({described}) of row {first} in the same file; send each record once per delivery",
-                )
-        if later:
-            self.tally.rows_staged -= self.conn.execute(
-                sql.SQL("delete from {} where file_id = %s and source_row = any(%s)").format(self.target),
-                (self.file_id, later),
-            ).rowcount
+        ).fetchall()
+        return [(tuple(values), line) for line, *values in found]
+
+    def _outcomes(self) -> list[ExpectationOutcome]:
+        total = self.tally.validated
+        return [e.outcome(n, total, "while loading") for e, n in zip(self.suite, self.tally.unexpected, strict=True)]
 
     def _hand_over(self) -> None:
         """Past the last point that can hand the file back to the row path."""
@@ -1200,6 +1342,11 @@ class _BulkLoad:
             n.reject(line, column, raw, reason)
         for line, column, raw, rule, message in sorted(self.tally.warnings, key=lambda w: w[0]):
             n.warn(line, column, raw, rule, message)
+        for _, _, f in sorted(self.tally.findings, key=lambda x: (x[0], x[1])):
+            if f.severity == ERROR:
+                n.reject(f.source_row, f.column, f.raw_value, f.message)
+            else:
+                n.warn(f.source_row, f.column, f.raw_value, f.rule, f.message)
         n.provinces_seen |= self.tally.provinces
         n.periods_seen |= self.tally.periods
         self.table.total_rows.extend(self.sorting.stub.total_rows)

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import time
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -103,11 +104,14 @@ def run(
     pipeline.prepare(url, run_id=run_id, trigger="cli", landing=landing)
     summary = pipeline.RunSummary(run_id=run_id)
     files = pipeline.discover(landing)
+    started = time.perf_counter()
     with _Progress(len(files), "Ingesting", quiet=as_json) as progress:
         summary.files = pipeline.ingest_all(
             url, landing, run_id=run_id, on_file=progress.file_done, on_rows=progress.rows_read, workers=workers
         )
+    summary.stage_seconds["ingest"] = time.perf_counter() - started
     if not skip_transform:
+        started = time.perf_counter()
         try:
             with console.status("Building the marts with dbt…") if not as_json else nullcontext():
                 summary.transform = pipeline.transform(url, run_id=run_id)
@@ -116,7 +120,10 @@ def run(
             console.print(f"[red]error:[/] {exc}")
             raise typer.Exit(EXIT_DBT) from None
         summary.mart_rows = pipeline.current_mart_rows(url)
+        summary.stage_seconds["transform"] = time.perf_counter() - started
+    started = time.perf_counter()
     summary.report_path, summary.dashboard_path = pipeline.write_reports(url)
+    summary.stage_seconds["reports"] = time.perf_counter() - started
     pipeline.finish(url, run_id=run_id, status="success", files_seen=len(files))
     _finish(summary, as_json)
 
@@ -132,6 +139,8 @@ def _finish(summary, as_json: bool) -> None:  # type: ignore[no-untyped-def]
         f"[bold]Run {summary.run_id}[/]: {statuses}; rows read {data['rows_read']}, "
         f"loaded {data['rows_loaded']}, rejected {data['rows_rejected']}."
     )
+    if data["stage_seconds"]:
+        out.print("Time: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in data["stage_seconds"].items()))
     if data["mart_rows"]:
         out.print("Marts: " + ", ".join(f"{k} {v}" for k, v in data["mart_rows"].items()))
     if summary.report_path:

@@ -318,20 +318,33 @@ def _load_rows(
             sheet=table.sheet,
         )
         loaded = 0
-        # raw.<kind>, or for kinds validated in SQL a staging table the suite runs on first.
-        target = load_target(conn, kind)
-        copy_sql = sql.SQL("copy {} ({}) from stdin").format(target, sql.SQL(", ").join(map(sql.Identifier, columns)))
         sums: dict[str, int] = {}
         rows = normaliser.rows()
+        # Large files of the kinds validated in SQL stream into raw with the suite evaluated
+        # on the way (bulk_load); everything else takes the row path below.
+        validated = False
         if bulk_load.eligible(table, kind) and runs_in_sql(kind):
             try:
-                staged = bulk_load.load(conn, kind, table, normaliser, file_id=file_id, target=target, columns=columns)
-                loaded += staged.rows_staged
-                rows = iter(())
+                bulk = bulk_load.load(
+                    conn,
+                    kind,
+                    table,
+                    normaliser,
+                    file_id=file_id,
+                    target=sql.Identifier("raw", kind.name),
+                    columns=columns,
+                )
+                loaded += bulk.rows_staged
+                for item in bulk.outcomes:
+                    accounting.add_outcome(item)
+                rows, validated = iter(()), True
                 if on_rows:
                     on_rows(normaliser.rows_read)
             except bulk_load.NotBulkable as exc:
                 log.info("%s: row-by-row load (%s)", path.name, exc)
+        # raw.<kind>, or for kinds validated in SQL a staging table the suite runs on first.
+        target = sql.Identifier("raw", kind.name) if validated else load_target(conn, kind)
+        copy_sql = sql.SQL("copy {} ({}) from stdin").format(target, sql.SQL(", ").join(map(sql.Identifier, columns)))
         for chunk in _chunks(rows, CHUNK_ROWS):
             outcome = validate_rows(kind, chunk, labels=table.columns)
             for item in outcome.outcomes:
@@ -357,7 +370,15 @@ def _load_rows(
         # Rules over the whole file or the warehouse's history (and, for the large kinds, the
         # suite as SQL on the staged rows, which moves the rows it accepts into raw).
         after = check_loaded_file(
-            conn, kind, file_id, normaliser, labels=table.columns, total_rows=table.total_rows, sums=sums
+            conn,
+            kind,
+            file_id,
+            normaliser,
+            labels=table.columns,
+            total_rows=table.total_rows,
+            sums=sums,
+            validated=validated,
+            period_counts=bulk.period_counts if validated else None,
         )
         for item in after.outcomes:
             accounting.add_outcome(item)
@@ -506,47 +527,81 @@ def _supersede(
     """
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"reform_etl.supersede.{kind.name}",))
     table = sql.Identifier("raw", kind.name)
-    # Every natural key starts with the province: when no other delivery has rows for this
-    # file's provinces, nothing can overlap, and the key join (costly for large files) is skipped.
-    if provinces:
-        others = conn.execute(
-            sql.SQL("select exists (select 1 from {} where province_code = any(%s) and file_id <> %s)").format(table),
-            (sorted(provinces), file_id),
-        ).fetchone()
-        if others is not None and not others[0]:
-            return None
+    # Every natural key starts with the province, so only files holding rows of the same
+    # provinces can share a key with this one. They are found in the audit trail (small),
+    # and the key joins below read only their rows in raw, through the file_id index.
+    candidates = _files_of_provinces(conn, kind, file_id, provinces)
+    if candidates is not None and not candidates:
+        return None
 
     def keys(alias: str) -> sql.Composable:
         return sql.SQL(", ").join(
             sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(c)) for c in kind.natural_key
         )
 
+    def within(alias: str, files: list[int] | None) -> sql.Composable:
+        if files is None:
+            return sql.SQL("true")
+        return sql.SQL("{}.file_id = any({})").format(sql.Identifier(alias), sql.Literal(files))
+
     related = [
         row[0]
         for row in conn.execute(
             sql.SQL(
-                "select distinct r.file_id from {t} r join {t} n on n.file_id = %(f)s and ({k_r}) = ({k_n}) "
-                "where r.file_id <> %(f)s"
-            ).format(t=table, k_r=keys("r"), k_n=keys("n")),
+                "select distinct r.file_id from {t} n join {t} r on ({k_r}) = ({k_n}) "
+                "where n.file_id = %(f)s and r.file_id <> %(f)s and {r_in}"
+            ).format(t=table, k_r=keys("r"), k_n=keys("n"), r_in=within("r", candidates)),
             {"f": file_id},
         ).fetchall()
     ]
     if not related:
         return None
+    # A row stays current unless a later file holds its key; later files sharing a key with
+    # the related files are among those of the related files' provinces.
+    involved = [*related, file_id]
+    touched = {
+        row[0]
+        for row in conn.execute(
+            "select distinct province_code from audit.file_ingestions where file_id = any(%s)", (involved,)
+        ).fetchall()
+    }
+    scope = None if None in touched or "VN" in touched else _files_of_provinces(conn, kind, None, touched)
+    if scope is not None:
+        scope = sorted({*scope, *involved})
     conn.execute(
         sql.SQL(
             "update audit.file_ingestions f set status = 'superseded' where f.file_id = any(%(ids)s) "
             "and f.status = 'loaded' and not exists ("
             "  select 1 from {t} r where r.file_id = f.file_id and not exists ("
-            "    select 1 from {t} l where l.file_id > r.file_id and ({k_l}) = ({k_r})))"
-        ).format(t=table, k_l=keys("l"), k_r=keys("r")),
-        {"ids": [*related, file_id]},
+            "    select 1 from {t} l where l.file_id > r.file_id and {l_in} and ({k_l}) = ({k_r})))"
+        ).format(t=table, k_l=keys("l"), k_r=keys("r"), l_in=within("l", scope)),
+        {"ids": involved},
     )
     older = [i for i in related if i < file_id]
     if not older:
         return None
     conn.execute("update audit.file_ingestions set supersedes_file_id = %s where file_id = %s", (max(older), file_id))
     return max(older)
+
+
+def _files_of_provinces(
+    conn: psycopg.Connection, kind: k.Kind, file_id: int | None, provinces: set[str] | None
+) -> list[int] | None:
+    """Other files of ``kind`` with rows that may belong to ``provinces``; None when any file may.
+
+    A file of several provinces ('VN') or none recorded may hold any province's rows.
+    """
+    if not provinces:
+        return None
+    return [
+        row[0]
+        for row in conn.execute(
+            "select file_id from audit.file_ingestions where kind = %s and file_id <> %s "
+            "and rows_loaded > 0 and status not in ('rejected', 'duplicate') "
+            "and (province_code is null or province_code = 'VN' or province_code = any(%s)) order by file_id",
+            (kind.name, -1 if file_id is None else file_id, sorted(provinces)),
+        ).fetchall()
+    ]
 
 
 def archive_file(path: Path, digest: str) -> Path:

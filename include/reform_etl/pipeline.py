@@ -128,6 +128,7 @@ class RunSummary:
     mart_rows: dict[str, int] = field(default_factory=dict)
     report_path: Path | None = None
     dashboard_path: Path | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     def by_status(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -152,6 +153,7 @@ class RunSummary:
                 "tests_failed": self.transform.count("test", "fail"),
             },
             "mart_rows": self.mart_rows,
+            "stage_seconds": {name: round(seconds, 1) for name, seconds in self.stage_seconds.items()},
             "report": str(self.report_path) if self.report_path else None,
             "dashboard": str(self.dashboard_path) if self.dashboard_path else None,
         }

@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import psycopg
 from psycopg import sql
@@ -123,6 +124,15 @@ create table if not exists audit.validation_results (
     checked_at        timestamptz not null default now()
 );
 create index if not exists validation_results_file on audit.validation_results (file_id);
+create table if not exists audit.file_period_counts (
+    file_id        bigint not null references audit.file_ingestions(file_id),
+    province_code  text not null,
+    period_label   text not null,
+    period_start   date not null,
+    rows_loaded    bigint not null,
+    primary key (file_id, province_code, period_label)
+);
+create index if not exists file_period_counts_province on audit.file_period_counts (province_code, period_label, file_id);
 create table if not exists audit.dbt_results (
     run_id          text,
     invocation      text not null,
@@ -144,9 +154,68 @@ COMMENTS = {
     "audit.row_warnings": "Rows that loaded but broke a warning rule (for example a printed rate that disagrees "
     "with the counts).",
     "audit.validation_results": "Every expectation evaluated on every file, with severity and outcome.",
+    "audit.file_period_counts": "Dossier records (raw.dossiers) each file holds per province and month: rows_loaded "
+    "rows of period_label (starting period_start). Written when the file loads; the volume rule compares a new "
+    "month with these instead of re-counting raw.",
     "audit.pipeline_runs": "One row per pipeline run (command line or Airflow).",
     "audit.dbt_results": "Outcome of every dbt model, seed and data test in every build.",
 }
+
+
+# Every delivery's rows per province and period: run once, when bootstrap creates the table
+# in a warehouse that already holds dossiers (one pass over raw.dossiers).
+_FILL_PERIOD_COUNTS_SQL = f"""
+insert into audit.file_period_counts (file_id, province_code, period_label, period_start, rows_loaded)
+select r.file_id, r.province_code, r.period_label, min(r.period_start), count(*)
+from raw.{k.DOSSIERS.name} r join audit.file_ingestions f on f.file_id = r.file_id
+group by r.file_id, r.province_code, r.period_label
+"""
+
+# The same for one file, its rows looked up by file_id (indexed). ``on conflict`` lets two
+# loads that count the same missing delivery (below) both go through.
+_RECORD_PERIOD_COUNTS_SQL = f"""
+insert into audit.file_period_counts (file_id, province_code, period_label, period_start, rows_loaded)
+select file_id, province_code, period_label, min(period_start), count(*)
+from raw.{k.DOSSIERS.name} where file_id = %(f)s
+group by file_id, province_code, period_label
+order by province_code, period_label
+on conflict do nothing
+"""
+
+# Deliveries in the history without counts: none, unless a loader of an earlier release
+# committed a file after the table was created.
+_UNCOUNTED_SQL = f"""
+select f.file_id from audit.file_ingestions f
+where f.kind = '{k.DOSSIERS.name}' and f.status in ('loaded', 'superseded')
+  and not exists (select 1 from audit.file_period_counts c where c.file_id = f.file_id)
+order by f.file_id
+"""
+
+
+PeriodCount = tuple[str | None, str | None, date | None, int]  # province, period label, period start, rows
+
+
+def record_period_counts(conn: psycopg.Connection, file_id: int, counts: Iterable[PeriodCount] | None = None) -> None:
+    """Count a file's ``raw.dossiers`` rows per province and period into ``audit.file_period_counts``.
+
+    ``counts`` are the same figures when the loader already has them (the bulk path tallies
+    them while streaming), which saves reading the file's rows back.
+
+    Runs inside the file's transaction, once its rows are final, and costs a lookup of the
+    file's own rows whatever the warehouse's history. Earlier deliveries found without
+    counts are counted too (in file order, so concurrent loads doing the same cannot
+    deadlock), which keeps the history the volume rule compares with complete.
+    """
+    if counts is None:
+        conn.execute(_RECORD_PERIOD_COUNTS_SQL, {"f": file_id})
+    else:
+        with conn.cursor().copy(
+            "copy audit.file_period_counts (file_id, province_code, period_label, period_start, rows_loaded) from stdin"
+        ) as copy:
+            for province, label, start, rows in sorted(counts, key=lambda c: (c[0] or "", c[1] or "")):
+                copy.write_row((file_id, province, label, start, rows))
+    for (other,) in conn.execute(_UNCOUNTED_SQL).fetchall():
+        conn.execute(_RECORD_PERIOD_COUNTS_SQL, {"f": other})
 
 
 def bootstrap(conn: psycopg.Connection) -> None:
@@ -156,9 +225,15 @@ def bootstrap(conn: psycopg.Connection) -> None:
         conn.execute("select pg_advisory_xact_lock(hashtext('reform_etl.bootstrap'))")
         for schema in ("raw", "audit", "marts"):
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
+        new_counts = conn.execute("select to_regclass('audit.file_period_counts') is null").fetchone()
         conn.execute(AUDIT_DDL)
         for kind in k.KINDS.values():
             _ensure_raw_table(conn, kind)
+        if new_counts and new_counts[0]:
+            # A warehouse from before the table: count the files already loaded, once.
+            filled = conn.execute(_FILL_PERIOD_COUNTS_SQL).rowcount
+            if filled:
+                log.info("audit.file_period_counts: counted %s province-periods of earlier deliveries", filled)
         for table, comment in COMMENTS.items():
             schema, name = table.split(".")
             conn.execute(
@@ -181,16 +256,20 @@ def _ensure_raw_table(conn: psycopg.Connection, kind: k.Kind) -> None:
                 table, sql.Identifier(name), sql.SQL(sql_type.replace(" not null", ""))
             )
         )
+    # Raw's one index. Raw is append-only and file ids grow with time, so a block-range
+    # index finds a file's rows (and dbt's "file_id above the last one seen") at a fraction
+    # of a btree's upkeep. Every other lookup is by file too: supersession joins a new file
+    # with the earlier files of its provinces (ingest._supersede), dbt keeps its own keyed
+    # tables. A btree on the natural key cost as much as 70 % of the COPY itself on every
+    # load (docs/performance.md), so warehouses created before lose it, and the old btree
+    # on file_id, here.
     conn.execute(
-        sql.SQL("create index if not exists {} on {} (file_id)").format(sql.Identifier(f"{kind.name}_file_id"), table)
-    )
-    # Supersession and the marts look rows up by natural key.
-    key_columns = [c for c in kind.natural_key if c in dict(columns)]
-    conn.execute(
-        sql.SQL("create index if not exists {} on {} ({})").format(
-            sql.Identifier(f"{kind.name}_natural_key"), table, sql.SQL(", ").join(map(sql.Identifier, key_columns))
+        sql.SQL("create index if not exists {} on {} using brin (file_id)").format(
+            sql.Identifier(f"{kind.name}_file_id_brin"), table
         )
     )
+    for old in (f"{kind.name}_file_id", f"{kind.name}_natural_key"):
+        conn.execute(sql.SQL("drop index if exists {}").format(sql.Identifier("raw", old)))
 
 
 def _ensure_roles(conn: psycopg.Connection) -> None:

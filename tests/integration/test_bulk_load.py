@@ -164,6 +164,11 @@ def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
             "warnings": conn.execute(
                 "select source_row, column_name, raw_value, rule, message from audit.row_warnings order by 1, 2, 4"
             ).fetchall(),
+            # The suite's verdicts: evaluated on Arrow batches (bulk) or in SQL (rows).
+            "results": conn.execute(
+                "select expectation, column_name, success, severity, unexpected_count "
+                "from audit.validation_results order by 1, 2"
+            ).fetchall(),
             "file": conn.execute(
                 "select status, rows_read, rows_loaded, rows_rejected, warnings, province_code, period_label "
                 "from audit.file_ingestions"
@@ -206,6 +211,7 @@ def _both_paths(
     assert sorted(bulk_side["rejected"], key=repr) == sorted(row_side["rejected"], key=repr)
     assert bulk_side["warnings"] == row_side["warnings"]
     assert bulk_side["raw"] == row_side["raw"]
+    assert bulk_side["results"] == row_side["results"]
     return bulk_side, not fell_back
 
 
@@ -312,3 +318,28 @@ def test_a_file_the_row_path_refuses_is_refused_alike(pg_server_url, tmp_path, m
     _write(landing, "40_2025-03.csv", rows)
     contents, bulk = _both_paths(pg_server_url, landing, monkeypatch, caplog, "refused", max_share="0.2")
     assert bulk and contents["file"][0][0] == "rejected"
+
+
+def test_repeats_and_suite_failures_interact_as_on_the_row_path(pg_server_url, tmp_path, monkeypatch, caplog):
+    # The bulk path judges rows before writing them; the row path rejects repeats first and
+    # validates the rest. These rows are where the two orders could disagree.
+    landing = tmp_path / "landing"
+    rows = _messy_rows(600, seed=21)
+
+    def dossier(dossier_id: str, received: str, due: str) -> list[str]:
+        return [dossier_id, "1.002033", "Cấp phép", "Nghệ An", "Cấp tỉnh", "1", received, due, "", "có", ""]
+
+    rows[50] = dossier("K-1", "10/03/2025", "01/03/2025")  # breaks the suite: due before received
+    rows[120] = dossier("K-1", "10/03/2025", "15/03/2025")  # valid, but repeats K-1 of the row above
+    rows[200] = dossier("K-2", "10/03/2025", "15/03/2025")  # valid
+    rows[260] = dossier("K-2", "10/03/2025", "01/03/2025")  # a repeat that also breaks the suite
+    rows[300] = dossier("K-3", "10/03/2025", "01/03/2025")  # breaks the suite, three times over
+    rows[310] = dossier("K-3", "10/03/2025", "01/03/2025")
+    rows[320] = dossier("K-3", "12/03/2025", "20/03/2025")
+    _write(landing, "40_2025-03.csv", rows)
+    contents, bulk = _both_paths(pg_server_url, landing, monkeypatch, caplog, "repeats_suite")
+    assert bulk
+    repeats = sorted(r[3] for r in contents["rejected"] if "repeats the key (40, K-" in r[3])
+    assert len(repeats) == 4, repeats
+    assert sum("of row " in reason for reason in repeats) == 4
+    assert not any(r[5] in {"K-1", "K-3"} for r in contents["raw"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from reform_etl import kinds as k
@@ -25,6 +26,7 @@ from reform_etl.completeness import (
 )
 from reform_etl.periods import parse_period
 from reform_etl.validation import checks_for, rule_catalogue, runs_in_sql, validate_rows
+from reform_etl.validation.arrow_suite import arrow_suite, unexpected_mask
 from reform_etl.validation.derived import SQL_EXPRESSIONS, add_check_columns
 from reform_etl.validation.messages import render, show
 from reform_etl.validation.pushdown import Unsupported, sql_suite, unexpected_condition
@@ -58,10 +60,10 @@ def test_every_rule_has_a_severity_a_place_to_run_and_words_in_both_languages() 
     assert len({r.rule for r in catalogue}) == len(catalogue)
     for rule in catalogue:
         assert rule.severity in ("error", "warning"), rule
-        assert rule.runs_in in ("pandas", "SQL", "python", "pandas / SQL"), rule
+        assert rule.runs_in in ("pandas", "SQL", "python", "SQL / Arrow", "pandas / SQL / Arrow"), rule
         assert rule.title_vi and rule.title_en, rule
     where = {r.rule: r.runs_in for r in catalogue}
-    assert where["completed_not_before_received"] == "SQL"
+    assert where["completed_not_before_received"] == "SQL / Arrow"
     assert where["printed_on_time_rate"] == "pandas"
     assert where["published_rank_order"] == "SQL"
 
@@ -284,3 +286,37 @@ def test_lateness_is_judged_only_from_the_warehouses_first_day_by_default() -> N
     matrix = build_matrix(calendar, backfill, as_of=date(2026, 2, 1), first_seen=datetime(2026, 1, 5))
     cell = matrix.cell("40", "dossier_summary", "2024-H1")
     assert cell is not None and cell.status == DELIVERED and not cell.late
+
+
+def test_every_expectation_of_the_sql_kinds_translates_to_arrow() -> None:
+    for kind in k.KINDS.values():
+        if runs_in_sql(kind):
+            assert {e.rule for e in arrow_suite(kind)} == {c.rule for c in checks_for(kind)}
+
+
+def test_arrow_translation_follows_gx_semantics() -> None:
+    stamp = pa.timestamp("us")
+    columns = {
+        "x": pa.array([None, -1, 0, 5]),
+        "channel": pa.array([None, "truc_tuyen", "fax", "buu_chinh"]),
+        "due_at": pa.array([None, datetime(2025, 3, 9), datetime(2025, 3, 10, 8), datetime(2025, 3, 1)], stamp),
+        "received_at": pa.array([datetime(2025, 3, 10), None, datetime(2025, 3, 10, 15), datetime(2025, 3, 2)], stamp),
+    }
+
+    def mask(expectation: str, **args: object) -> list[bool]:
+        return unexpected_mask(k.DOSSIERS, expectation, args)(columns).tolist()
+
+    assert mask("expect_column_values_to_be_between", column="x", min_value=0) == [False, True, False, False]
+    assert mask("expect_column_values_to_not_be_null", column="x") == [True, False, False, False]
+    in_set = mask("expect_column_values_to_be_in_set", column="channel", value_set=["truc_tuyen", "buu_chinh"])
+    assert in_set == [False, False, True, False]  # a missing value is not outside the set
+    pair = mask(
+        "expect_column_pair_values_a_to_be_greater_than_b",
+        column_A="due_on",
+        column_B="received_on",
+        or_equal=True,
+        ignore_row_if="either_value_is_missing",
+    )
+    assert pair == [False, False, False, True]  # compared by day: the same day is not before
+    with pytest.raises(Unsupported):
+        unexpected_mask(k.DOSSIERS, "expect_column_values_to_be_unique", {"column": "x"})

@@ -5,115 +5,102 @@
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
         indexes=[{'columns': ['province_code', 'period_start']}],
+        post_hook=["delete from {{ this }} where received = 0"],
     )
 }}
--- Record-level dossiers aggregated per province, month of receipt, level and channel.
+-- Record-level dossiers aggregated per province, month of receipt, level and channel, from the
+-- current version of each dossier (int_dossier_records__current: the latest delivery wins,
+-- ordered by file_id then source_row; only deliveries that have rows count).
 --
 -- Incremental: a run only recomputes the (province, month) pairs touched by deliveries the
 -- table has not seen yet (file_id above the highest one it holds), and replaces every row of
 -- those months (delete+insert on province_code + period_label). So a re-delivered month
 -- replaces its earlier figures, an update of one dossier moves it between outcome columns,
 -- and a run with nothing new changes nothing. `dbt build --full-refresh` recomputes all.
-with deliveries as (
-    select file_id
-    from {{ ref('stg_audit__file_ingestions') }}
-    where has_rows
-),
-
-records as (
-    select
-        d.file_id,
-        d.source_row,
-        d.province_code,
-        d.dossier_id,
-        d.level,
-        d.channel,
-        d.received_at,
-        d.due_at,
-        d.completed_at,
-        date_trunc('month', d.received_at)::date as month_start
-    from {{ ref('stg_raw__dossiers') }} as d
-    inner join deliveries using (file_id)
-),
-
+--
+-- The touched months belong to the dossiers whose current version comes from such a delivery
+-- (found through the file_id index of int_dossier_records__current): the month each is
+-- received in now and its earlier_months, every other month a version of it was received in,
+-- so a dossier a newer version moves leaves the month it was counted in. They are read once
+-- when the model is compiled and written into the query as literals (macro rows_of), so the
+-- planner reads only those months, through the (province_code, month_start) index.
+-- A touched month left without any dossier gets one placeholder row (received = 0): it makes
+-- delete+insert delete the month's earlier rows, and the post-hook deletes it in the same
+-- transaction, so no reader ever sees it.
 {% if is_incremental() %}
-seen as (
-    select coalesce(max(file_id), 0) as last_file_id
-    from {{ this }}
-),
-
-touched_dossiers as (
-    select distinct province_code, dossier_id
-    from records
-    where file_id > (select last_file_id from seen)
-),
-
--- Months of the new rows and of the earlier versions of the same dossiers.
-scope as (
-    select distinct r.province_code, r.month_start
-    from records as r
-    inner join touched_dossiers using (province_code, dossier_id)
-),
-{% else %}
-scope as (
-    select distinct province_code, month_start
-    from records
-),
+    {% set touched_sql %}
+        select distinct c.province_code, m.month_start
+        from {{ ref('int_dossier_records__current') }} as c
+        cross join lateral unnest(c.earlier_months || c.month_start) as m (month_start)
+        where c.file_id > {{ highest_file_id(this) }}
+        order by 1, 2
+    {% endset %}
+    {% set touched = rows_of(touched_sql) %}
 {% endif %}
-
-scoped_dossiers as (
-    select distinct r.province_code, r.dossier_id
-    from records as r
-    inner join scope using (province_code, month_start)
+with current_records as (
+    select
+        c.*,
+        (c.month_start + interval '1 month')::date as next_month_start
+    from {{ ref('int_dossier_records__current') }} as c
+    {% if is_incremental() %}
+    where
+        {% if touched %}
+        (c.province_code, c.month_start) in ({{ literal_rows(touched, ['text', 'date']) }})
+        {% else %}
+        false
+        {% endif %}
+    {% endif %}
 ),
 
-latest as (
+monthly as (
     select
-        r.*,
-        row_number() over (
-            partition by r.province_code, r.dossier_id
-            order by r.file_id desc, r.source_row desc
-        ) as delivery_rank
-    from records as r
-    inner join scoped_dossiers using (province_code, dossier_id)
-),
-
-current_records as (
-    select
-        l.*,
-        (l.month_start + interval '1 month')::date as next_month_start,
-        case
-            when l.completed_at is null then null
-            when l.due_at is null then 'on_time'
-            when l.completed_at > l.due_at then 'late'
-            when l.completed_at::date < l.due_at::date then 'early'
-            else 'on_time'
-        end as outcome
-    from latest as l
-    inner join scope using (province_code, month_start)
-    where l.delivery_rank = 1
+        province_code,
+        to_char(month_start, 'YYYY-MM') as period_label,
+        month_start as period_start,
+        (next_month_start - 1) as period_end,
+        level,
+        channel,
+        count(*) as received,
+        count(*) filter (where channel = 'truc_tuyen') as received_online,
+        count(*) filter (where outcome = 'early') as resolved_early,
+        count(*) filter (where outcome = 'on_time') as resolved_on_time,
+        count(*) filter (where outcome = 'late') as resolved_late,
+        count(*) filter (where completed_at is null and coalesce(due_at >= next_month_start, true)) as pending_within_deadline,
+        count(*) filter (where completed_at is null and due_at < next_month_start) as pending_overdue,
+        round(
+            (percentile_cont(0.5) within group (
+                order by extract(epoch from completed_at - received_at) / 86400.0
+            ))::numeric,
+            4
+        ) as median_processing_days,
+        max(file_id) as file_id
+    from current_records
+    group by province_code, month_start, next_month_start, level, channel
 )
 
+select * from monthly
+{% if is_incremental() and touched %}
+union all
+-- the placeholders of touched months left empty (deleted again by the post-hook)
 select
-    province_code,
-    to_char(month_start, 'YYYY-MM') as period_label,
-    month_start as period_start,
-    (next_month_start - 1) as period_end,
-    level,
-    channel,
-    count(*) as received,
-    count(*) filter (where channel = 'truc_tuyen') as received_online,
-    count(*) filter (where outcome = 'early') as resolved_early,
-    count(*) filter (where outcome = 'on_time') as resolved_on_time,
-    count(*) filter (where outcome = 'late') as resolved_late,
-    count(*) filter (where completed_at is null and coalesce(due_at >= next_month_start, true)) as pending_within_deadline,
-    count(*) filter (where completed_at is null and due_at < next_month_start) as pending_overdue,
-    round(
-        (percentile_cont(0.5) within group (
-            order by extract(epoch from completed_at - received_at) / 86400.0
-        ))::numeric,
-        4
-    ) as median_processing_days,
-    max(file_id) as file_id
-from current_records
-group by province_code, month_start, next_month_start, level, channel
+    t.province_code,
+    to_char(t.month_start, 'YYYY-MM'),
+    t.month_start,
+    ((t.month_start + interval '1 month')::date - 1),
+    null,
+    null,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    null,
+    null
+from (values {{ literal_rows(touched, ['text', 'date']) }}) as t (province_code, month_start)
+where not exists (
+    select 1 from monthly as m
+    where m.province_code = t.province_code and m.period_start = t.month_start
+)
+{% endif %}

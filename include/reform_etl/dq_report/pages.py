@@ -713,7 +713,7 @@ def rules_page(data: ReportData) -> str:
             )
         )
     body = (
-        f"<p>{t('Quy tắc theo bộ kỳ vọng GX (expectations/gx) và các quy tắc cả tệp. pandas = kiểm tra trong bộ nhớ; SQL = chạy trên PostgreSQL sau khi nạp.', 'Rules from the GX suites (expectations/gx) and the whole-file rules. pandas = checked in memory; SQL = run on PostgreSQL after loading.')}</p>"
+        f"<p>{t('Quy tắc theo bộ kỳ vọng GX (expectations/gx) và các quy tắc cả tệp. pandas = kiểm tra trong bộ nhớ; SQL = chạy trên PostgreSQL sau khi nạp; Arrow = kiểm tra từng lô khi nạp tệp lớn.', 'Rules from the GX suites (expectations/gx) and the whole-file rules. pandas = checked in memory; SQL = run on PostgreSQL after loading; Arrow = checked batch by batch while a large file loads.')}</p>"
         + table(
             [
                 t("Quy tắc", "Rule"),

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import psycopg
 
 from .. import kinds as k
+from ..warehouse import PeriodCount
 from .checks import ERROR, runs_in_sql
 from .file_rules import check_rank_order, check_totals, check_volume
 from .pushdown import validate_loaded
@@ -44,14 +45,19 @@ def check_loaded_file(
     labels: Mapping[str, str] | None = None,
     total_rows: Iterable[Any] = (),
     sums: Mapping[str, int] | None = None,
+    validated: bool = False,
+    period_counts: Iterable[PeriodCount] | None = None,
 ) -> AfterLoad:
     """Run what needs the whole file or the warehouse; record findings on ``sink``.
 
     Returns the outcomes for ``audit.validation_results`` and how many loaded rows an
-    error removed again (the caller subtracts them from rows_loaded).
+    error removed again (the caller subtracts them from rows_loaded). ``validated`` says the
+    suite already ran while the rows streamed in (the bulk path), so only the rules over the
+    whole file and the history are left; ``period_counts`` are the rows it wrote per
+    province and period, when it counted them on the way.
     """
     result = AfterLoad()
-    if runs_in_sql(kind):
+    if runs_in_sql(kind) and not validated:
         pushed = validate_loaded(conn, kind, file_id, labels=labels)
         result.outcomes += pushed.outcomes
         result.findings += pushed.findings
@@ -59,7 +65,7 @@ def check_loaded_file(
     for outcomes, findings in (
         check_totals(kind, total_rows, sums or {}, labels),
         check_rank_order(conn, file_id, labels) if kind.name == k.INDEX_SCORES.name else ([], []),
-        check_volume(conn, kind, file_id, labels),
+        check_volume(conn, kind, file_id, labels, period_counts),
     ):
         result.outcomes += outcomes
         result.findings += findings

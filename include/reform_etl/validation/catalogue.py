@@ -19,7 +19,9 @@ class RuleInfo:
     rule: str
     kinds: tuple[str, ...]
     severity: str  # error | warning
-    runs_in: str  # pandas | SQL | python (normaliser, streaming)
+    # pandas | SQL | python (normaliser, streaming) | SQL / Arrow (SQL for small files, Arrow
+    # batches while a large file streams in: see bulk_load)
+    runs_in: str
     expectation: str
     title_vi: str
     title_en: str
@@ -96,11 +98,19 @@ NORMALISER_RULES: tuple[RuleInfo, ...] = (
 )
 
 
+_ENGINES = ("pandas", "SQL", "Arrow", "python")
+
+
+def _merged(first: str, second: str) -> str:
+    parts = {*first.split(" / "), *second.split(" / ")}
+    return " / ".join(e for e in _ENGINES if e in parts)
+
+
 def rule_catalogue() -> list[RuleInfo]:
     """All rules, suite rules first (kind by kind), then file rules, then the normaliser's."""
     rules: dict[str, RuleInfo] = {}
     for kind in k.KINDS.values():
-        where = "SQL" if runs_in_sql(kind) else "pandas"
+        where = "SQL / Arrow" if runs_in_sql(kind) else "pandas"
         for check in checks_for(kind):
             seen = rules.get(check.rule)
             if seen is not None:
@@ -109,7 +119,7 @@ def rule_catalogue() -> list[RuleInfo]:
                         seen.rule,
                         (*seen.kinds, kind.name),
                         seen.severity,
-                        seen.runs_in if seen.runs_in == where else "pandas / SQL",
+                        _merged(seen.runs_in, where),
                         seen.expectation,
                         seen.title_vi,
                         seen.title_en,

@@ -18,6 +18,7 @@ import psycopg
 from .. import kinds as k
 from .. import values as v
 from ..provinces import MERGER_DATE, ProvinceResolver, UnknownProvince
+from ..warehouse import PeriodCount, record_period_counts
 from .catalogue import FILE_RULES
 from .messages import label, show
 from .results import ExpectationOutcome, RowFinding
@@ -206,17 +207,19 @@ group by c.source_row, c.level, c.period_label, c.received
 order by c.source_row
 """
 
+# Record-level files are compared per province and month of receipt. Their counts come from
+# audit.file_period_counts (one row per file, province and period, written when a file
+# loads), not from raw, so the rule costs the same whatever the history holds.
 _RECORDS_VOLUME_SQL = f"""
 with cur as (
-    select province_code, period_label, min(period_start) as period_start, count(*) as received,
+    select province_code, period_label, period_start, rows_loaded as received,
            {_GRAIN.format("period_label")} as grain
-    from raw.dossiers where file_id = %(f)s group by province_code, period_label
+    from audit.file_period_counts where file_id = %(f)s
 ), per_file as (
-    select r.file_id, r.province_code, r.period_label, min(r.period_start) as period_start, count(*) as received
-    from raw.dossiers r join audit.file_ingestions f on f.file_id = r.file_id
-    where r.file_id <> %(f)s and f.status in ('loaded', 'superseded')
-      and r.province_code in (select province_code from cur)
-    group by r.file_id, r.province_code, r.period_label
+    select c.file_id, c.province_code, c.period_label, c.period_start, c.rows_loaded as received
+    from audit.file_period_counts c join audit.file_ingestions f on f.file_id = c.file_id
+    where c.file_id <> %(f)s and f.status in ('loaded', 'superseded')
+      and c.province_code in (select province_code from cur)
 ), hist as (
     select distinct on (province_code, period_label) province_code, period_label, period_start, received,
            {_GRAIN.format("period_label")} as grain
@@ -228,6 +231,7 @@ select null::integer, null::text, c.period_label, c.received, count(*) as n,
 from cur c join hist h on h.province_code = c.province_code and h.period_start < c.period_start
      and h.grain = c.grain and {_SAME_ERA}
 group by c.period_label, c.received
+order by c.period_label
 """
 
 
@@ -248,12 +252,24 @@ def _merged_codes() -> list[str]:
 
 
 def check_volume(
-    conn: psycopg.Connection, kind: k.Kind, file_id: int, labels: Mapping[str, str] | None
+    conn: psycopg.Connection,
+    kind: k.Kind,
+    file_id: int,
+    labels: Mapping[str, str] | None,
+    counts: Iterable[PeriodCount] | None = None,
 ) -> tuple[list[ExpectationOutcome], list[RowFinding]]:
-    """Dossiers received far (×factor) from the province's median over earlier periods."""
+    """Dossiers received far (×factor) from the province's median over earlier periods.
+
+    For record-level files this also writes the file's counts per province and month to
+    ``audit.file_period_counts`` (in the file's transaction), the history later files are
+    judged against.
+    """
     if kind.name == k.DOSSIER_SUMMARY.name:
         query, column = _SUMMARY_VOLUME_SQL, "received"
     elif kind.name == k.DOSSIERS.name:
+        # The file's own counts first: they are its side of the comparison and, once it
+        # commits, part of the history the next file is judged against.
+        record_period_counts(conn, file_id, counts)
         query, column = _RECORDS_VOLUME_SQL, None
     else:
         return [], []

@@ -46,13 +46,30 @@ class Unsupported(ValueError):
 
 
 @dataclass(frozen=True)
-class SqlExpectation:
+class Translated:
+    """A stored expectation with its test for an unexpected row in one engine: a SQL
+    condition (here) or a mask over Arrow columns (:mod:`.arrow_suite`)."""
+
     expectation: str
     rule: str
     severity: str
     blame: str
     message: str
-    unexpected: sql.Composable  # true for a row that breaks the expectation
+    unexpected: Any  # true for a row that breaks the expectation
+
+    def outcome(self, unexpected: int, total: int, engine: str) -> ExpectationOutcome:
+        return ExpectationOutcome(
+            expectation=self.expectation,
+            rule=self.rule,
+            column=self.blame,
+            severity=self.severity,
+            success=unexpected == 0,
+            unexpected_count=unexpected,
+            observed_value=f"{unexpected} of {total} rows unexpected ({engine})",
+        )
+
+
+SqlExpectation = Translated  # .unexpected is a sql.Composable
 
 
 def _operand(kind: k.Kind, column: str) -> sql.Composable:
@@ -98,12 +115,26 @@ def unexpected_condition(kind: k.Kind, expectation_type: str, args: Mapping[str,
     raise Unsupported(f"expectation {expectation_type} cannot run as SQL yet; translate it in pushdown.py")
 
 
-def sql_suite(kind: k.Kind, root: Path | None = None) -> list[SqlExpectation]:
-    """The kind's committed suite, each expectation as a SQL condition.
+@dataclass(frozen=True)
+class StoredExpectation:
+    """One expectation of a committed suite, with what the project adds to it."""
 
-    The suite is read as the plain JSON GX wrote (``expectations/gx/expectations/<kind>.json``):
-    the same file GX reads, without the seconds it takes to start a GX context in a process
-    that only loads record-level files.
+    expectation: str
+    args: Mapping[str, Any]
+    rule: str
+    severity: str
+    blame: str
+    message: str
+
+    def translated(self, unexpected: Any) -> Translated:
+        return Translated(self.expectation, self.rule, self.severity, self.blame, self.message, unexpected)
+
+
+def stored_suite(kind: k.Kind, root: Path | None = None) -> list[StoredExpectation]:
+    """The kind's committed suite as GX wrote it (``expectations/gx/expectations/<kind>.json``).
+
+    Read as plain JSON: the same file GX reads, without the seconds it takes to start a GX
+    context in a process that only loads record-level files.
     """
     path = (root or settings().expectations_dir) / "gx" / "expectations" / f"{kind.name}.json"
     try:
@@ -111,25 +142,30 @@ def sql_suite(kind: k.Kind, root: Path | None = None) -> list[SqlExpectation]:
     except (OSError, ValueError) as exc:
         raise Unsupported(f"cannot read the committed suite {path}: {exc}; run `reform-etl expectations sync`") from exc
     checks = {c.rule: c for c in checks_for(kind)}
-    translated = []
+    found = []
     for expectation in stored.get("expectations", []):
         kind_of, args = expectation["type"], expectation.get("kwargs", {})
         meta = expectation.get("meta") or {}
         rule = meta.get("rule", kind_of)
         check = checks.get(rule)
         if args.get("mostly", 1) not in (1, 1.0):
-            raise Unsupported(f"{rule}: 'mostly' below 1 is not supported in SQL validation")
-        translated.append(
-            SqlExpectation(
+            raise Unsupported(f"{rule}: 'mostly' below 1 is not supported outside GX")
+        found.append(
+            StoredExpectation(
                 expectation=kind_of,
+                args=args,
                 rule=rule,
                 severity=meta.get("severity", ERROR if expectation.get("severity") == "critical" else WARNING),
                 blame=meta.get("blame") or (check.blame if check else args.get("column", "")),
                 message=check.message if check else meta.get("message", rule),
-                unexpected=unexpected_condition(kind, kind_of, args),
             )
         )
-    return translated
+    return found
+
+
+def sql_suite(kind: k.Kind, root: Path | None = None) -> list[SqlExpectation]:
+    """The kind's committed suite, each expectation as a SQL condition."""
+    return [e.translated(unexpected_condition(kind, e.expectation, e.args)) for e in stored_suite(kind, root)]
 
 
 @dataclass
@@ -180,18 +216,7 @@ def validate_loaded(
     ).fetchone()
     assert counts is not None
     total, failed = int(counts[0]), [int(n) for n in counts[1:]]
-    outcomes = [
-        ExpectationOutcome(
-            expectation=e.expectation,
-            rule=e.rule,
-            column=e.blame,
-            severity=e.severity,
-            success=n == 0,
-            unexpected_count=n,
-            observed_value=f"{n} of {total} rows unexpected (SQL)",
-        )
-        for e, n in zip(expectations, failed, strict=True)
-    ]
+    outcomes = [e.outcome(n, total, "SQL") for e, n in zip(expectations, failed, strict=True)]
     failing = [e for e, n in zip(expectations, failed, strict=True) if n]
     findings = _findings(conn, table, file_id, failing, labels) if failing else []
     errors = [e.unexpected for e in failing if e.severity == ERROR]
