@@ -1,8 +1,11 @@
 """A kind's GX suite run as SQL on the rows of one file, inside the file's transaction.
 
-For the large kinds the loader COPYs a file's rows into a staging table private to the
-file's transaction (:func:`load_target`); the suite runs there as SQL, and only the rows
-no error rejects are then inserted into ``raw`` — which stays append-only.
+For the large kinds, files the bulk path cannot take (small ones, workbooks, odd layouts)
+are COPYed into a staging table private to the file's transaction (:func:`load_target`);
+the suite runs there as SQL, and only the rows no error rejects are then inserted into
+``raw``, which stays append-only. Large CSV files are validated on Arrow batches while they
+stream in instead (:mod:`.arrow_suite`), from the same committed suite read by
+:func:`stored_suite`.
 
 Why not a GX SQL data source: GX opens its own SQLAlchemy connection, which cannot see
 rows COPYed by a transaction that has not committed yet, and committing first would break
