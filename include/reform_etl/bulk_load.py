@@ -1320,6 +1320,10 @@ class _BulkLoad:
         same = sql.SQL(" and ").join(
             sql.SQL("s.{c} = r.{c}").format(c=sql.Identifier(c)) for c in self.kind.natural_key
         )
+        # The file's rows are not in raw's statistics yet: PostgreSQL would take them for a
+        # handful and loop over them once per key. One hash join, then the setting as it was.
+        previous = self.conn.execute("select current_setting('enable_nestloop')").fetchone()
+        self.conn.execute("set local enable_nestloop = off")
         found = self.conn.execute(
             sql.SQL("select s.source_row, {} from {} s join bulk_repeats r on {} where s.file_id = %s").format(
                 sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in self.kind.natural_key),
@@ -1328,6 +1332,9 @@ class _BulkLoad:
             ),
             (self.file_id,),
         ).fetchall()
+        self.conn.execute(
+            sql.SQL("set local enable_nestloop = {}").format(sql.Literal(previous[0] if previous else "on"))
+        )
         return [(tuple(values), line) for line, *values in found]
 
     def _outcomes(self) -> list[ExpectationOutcome]:
