@@ -3,10 +3,11 @@
 Per-row Python costs about 150 µs a row, 60 times PostgreSQL's own ``COPY``; typing the
 cells with SQL expressions after a text ``COPY`` still costs about 60 µs a row. This path
 reads the file with Arrow's streaming CSV reader, types whole columns at once with Arrow
-compute and NumPy, and streams the typed rows to the staging table as binary ``COPY``
-(which PostgreSQL ingests faster than CSV: there is no text to parse). Reading and typing
-run in a background thread while the main thread feeds ``COPY``, and memory stays flat:
-one batch at a time, never the whole file.
+compute and NumPy, checks them with the kind's committed GX suite on the same batches
+(:mod:`reform_etl.validation.arrow_suite`), and streams the accepted rows straight into
+``raw.<kind>`` as binary ``COPY`` (which PostgreSQL ingests faster than CSV: there is no
+text to parse). Reading, typing and validating run in a background thread while the main
+thread feeds ``COPY``, and memory stays flat: one batch at a time, never the whole file.
 
 The semantics are the row path's, value for value:
 
@@ -104,7 +105,7 @@ def eligible(table: SourceTable, kind: k.Kind) -> bool:
 @dataclass
 class BulkResult:
     rows_read: int
-    rows_staged: int  # rows written to the target (accepted by the reader and the suite)
+    rows_written: int  # rows written to the target (accepted by the reader and the suite)
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     # Rows written per (province, period label, period start): the volume rule's history.
     period_counts: list[tuple[str | None, str | None, date | None, int]] = field(default_factory=list)
@@ -670,8 +671,8 @@ _MIX1, _MIX2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 def key_hash(columns: list[pa.Array]) -> np.ndarray:
     """A 64-bit hash per row of the key columns: equal keys, equal hashes.
 
-    It only finds *candidate* repeats; each is confirmed on the staged rows, so a
-    collision costs a query, never a wrong rejection.
+    It only finds *candidate* repeats; each is held back and confirmed against the
+    file's written rows, so a collision costs a lookup, never a wrong rejection.
     """
     out = np.zeros(len(columns[0]) if columns else 0, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -712,10 +713,10 @@ def string_hash(arr: pa.Array) -> np.ndarray:
 
 
 class SeenKeys:
-    """The keys staged so far, as a blocked Bloom filter of fixed size.
+    """The keys seen so far, as a blocked Bloom filter of fixed size.
 
     A fixed 32 MB, however long the file, keeps memory flat; a false "seen" only makes
-    a key a candidate, which the staged rows then confirm or clear.
+    a key a candidate, which the written rows then confirm or clear.
     """
 
     def __init__(self, words: int = 1 << 22) -> None:
@@ -900,7 +901,7 @@ class _Tally:
     """What the load learnt, handed to the normaliser only once nothing can fall back."""
 
     rows_read: int = 0
-    rows_staged: int = 0
+    rows_written: int = 0
     rejections: list[tuple[int, int, str | None, object, str]] = field(default_factory=list)
     warnings: list[tuple[int, str, object, str, str]] = field(default_factory=list)
     provinces: set[str] = field(default_factory=set)
@@ -997,7 +998,7 @@ class _BulkLoad:
         self._settle_held()
         self._hand_over()
         counts = [(*key, rows) for key, rows in self.tally.written.items()]
-        return BulkResult(self.tally.rows_read, self.tally.rows_staged, self._outcomes(), counts)
+        return BulkResult(self.tally.rows_read, self.tally.rows_written, self._outcomes(), counts)
 
     def _payloads(self) -> Iterator[memoryview]:
         done = 0
@@ -1162,7 +1163,7 @@ class _BulkLoad:
             )
         return district
 
-    # -- staging -----------------------------------------------------------------------------
+    # -- encoding for COPY -------------------------------------------------------------------
 
     def _encode(
         self, typed: dict[int, Typed], province: pa.Array, ok: np.ndarray, first_line: int
@@ -1194,7 +1195,7 @@ class _BulkLoad:
             chosen = pa.array(load)
             per_row = {name: (values.filter(chosen), t) for name, (values, t) in per_row.items()}
         n = int(load.sum())
-        self.tally.rows_staged += n
+        self.tally.rows_written += n
         codes = per_row["province_code"][0]
         label, start = constants["period_label"][0], constants["period_start"][0]
         if codes.null_count == 0 and pc.all(pc.equal(codes, codes[0])).as_py():
@@ -1302,7 +1303,7 @@ class _BulkLoad:
                     self.tally.count_written(
                         h.row.get("province_code"), h.row.get("period_label"), h.row.get("period_start"), 1
                     )
-            self.tally.rows_staged += len(late)
+            self.tally.rows_written += len(late)
 
     def _lines_in_target(self, keys: list[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], int]]:
         """(key, source row) of this file's rows already written with one of ``keys``."""

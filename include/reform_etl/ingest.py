@@ -334,7 +334,7 @@ def _load_rows(
                     target=sql.Identifier("raw", kind.name),
                     columns=columns,
                 )
-                loaded += bulk.rows_staged
+                loaded += bulk.rows_written
                 for item in bulk.outcomes:
                     accounting.add_outcome(item)
                 rows, validated = iter(()), True
@@ -367,8 +367,9 @@ def _load_rows(
             loaded += len(good)
             if on_rows:
                 on_rows(normaliser.rows_read)
-        # Rules over the whole file or the warehouse's history (and, for the large kinds, the
-        # suite as SQL on the staged rows, which moves the rows it accepts into raw).
+        # Rules over the whole file or the warehouse's history (and, for the large kinds on
+        # the row path, the suite as SQL on the staged rows, which moves the rows it accepts
+        # into raw; the bulk path already ran it while streaming).
         after = check_loaded_file(
             conn,
             kind,
