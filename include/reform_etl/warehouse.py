@@ -162,34 +162,33 @@ COMMENTS = {
 }
 
 
-# Every delivery's rows per province and period: run once, when bootstrap creates the table
-# in a warehouse that already holds dossiers (one pass over raw.dossiers).
-_FILL_PERIOD_COUNTS_SQL = f"""
-insert into audit.file_period_counts (file_id, province_code, period_label, period_start, rows_loaded)
-select r.file_id, r.province_code, r.period_label, min(r.period_start), count(*)
-from raw.{k.DOSSIERS.name} r join audit.file_ingestions f on f.file_id = r.file_id
-group by r.file_id, r.province_code, r.period_label
-"""
-
-# The same for one file, its rows looked up by file_id (indexed). ``on conflict`` lets two
-# loads that count the same missing delivery (below) both go through.
-_RECORD_PERIOD_COUNTS_SQL = f"""
+# Files' rows per province and period, counted from raw (their rows looked up by file_id).
+# ``on conflict`` lets two loads that count the same missing delivery (below) both go through.
+_COUNT_FROM_RAW_SQL = f"""
 insert into audit.file_period_counts (file_id, province_code, period_label, period_start, rows_loaded)
 select file_id, province_code, period_label, min(period_start), count(*)
-from raw.{k.DOSSIERS.name} where file_id = %(f)s
+from raw.{k.DOSSIERS.name} where file_id = any(%(files)s)
 group by file_id, province_code, period_label
-order by province_code, period_label
+order by file_id, province_code, period_label
 on conflict do nothing
 """
 
-# Deliveries in the history without counts: none, unless a loader of an earlier release
-# committed a file after the table was created.
+# Deliveries in the history without counts: all of them once, in a warehouse from before the
+# table; afterwards none, unless a loader of an earlier release committed a file since.
 _UNCOUNTED_SQL = f"""
 select f.file_id from audit.file_ingestions f
 where f.kind = '{k.DOSSIERS.name}' and f.status in ('loaded', 'superseded')
   and not exists (select 1 from audit.file_period_counts c where c.file_id = f.file_id)
 order by f.file_id
 """
+
+
+def _count_uncounted(conn: psycopg.Connection) -> int:
+    """Count, from raw, the deliveries that have no counts yet; returns the rows written."""
+    missing = [row[0] for row in conn.execute(_UNCOUNTED_SQL).fetchall()]
+    if not missing:
+        return 0
+    return conn.execute(_COUNT_FROM_RAW_SQL, {"files": missing}).rowcount
 
 
 PeriodCount = tuple[str | None, str | None, date | None, int]  # province, period label, period start, rows
@@ -207,15 +206,14 @@ def record_period_counts(conn: psycopg.Connection, file_id: int, counts: Iterabl
     deadlock), which keeps the history the volume rule compares with complete.
     """
     if counts is None:
-        conn.execute(_RECORD_PERIOD_COUNTS_SQL, {"f": file_id})
+        conn.execute(_COUNT_FROM_RAW_SQL, {"files": [file_id]})
     else:
         with conn.cursor().copy(
             "copy audit.file_period_counts (file_id, province_code, period_label, period_start, rows_loaded) from stdin"
         ) as copy:
             for province, label, start, rows in sorted(counts, key=lambda c: (c[0] or "", c[1] or "")):
                 copy.write_row((file_id, province, label, start, rows))
-    for (other,) in conn.execute(_UNCOUNTED_SQL).fetchall():
-        conn.execute(_RECORD_PERIOD_COUNTS_SQL, {"f": other})
+    _count_uncounted(conn)
 
 
 def bootstrap(conn: psycopg.Connection) -> None:
@@ -231,7 +229,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
             _ensure_raw_table(conn, kind)
         if new_counts and new_counts[0]:
             # A warehouse from before the table: count the files already loaded, once.
-            filled = conn.execute(_FILL_PERIOD_COUNTS_SQL).rowcount
+            filled = _count_uncounted(conn)
             if filled:
                 log.info("audit.file_period_counts: counted %s province-periods of earlier deliveries", filled)
         for table, comment in COMMENTS.items():
