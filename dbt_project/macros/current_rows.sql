@@ -1,14 +1,16 @@
 {#- The current row per natural key: among the rows of deliveries that loaded (status loaded or
-    superseded), the one from the latest delivery (highest file_id) wins - export contract §1.
-    Adds delivery_rank (always 1 in the result) and keeps every column of the relation. -#}
+    superseded), the one from the latest delivery wins (export contract §1): the highest
+    delivery_key, i.e. delivered last, ties broken by path; within a file the later row.
+    Adds delivery_key and delivery_rank (always 1 in the result) to the relation's columns. -#}
 {% macro current_rows(relation, key) -%}
     select ranked.*
     from (
         select
             r.*,
+            f.delivery_key,
             row_number() over (
                 partition by {% for column in key %}r.{{ column }}{% if not loop.last %}, {% endif %}{% endfor %}
-                order by r.file_id desc, r.source_row desc
+                order by f.delivery_key desc, r.source_row desc
             ) as delivery_rank
         from {{ relation }} as r
         inner join {{ ref('stg_audit__file_ingestions') }} as f

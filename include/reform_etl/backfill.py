@@ -45,6 +45,7 @@ from psycopg import sql
 from . import kinds as k
 from . import warehouse
 from .config import settings
+from .delivery import Delivery, mark_delivered, micros_of_key
 from .ingest import ingest_file
 from .periods import identity_from_filename, parse_period
 from .provinces import ProvinceResolver
@@ -84,6 +85,7 @@ class ArchivedFile:
     status: str
     province_code: str
     period_label: str
+    delivery_key: str
 
     def archived(self) -> Path:
         """The archived bytes (``ingest.archive_file`` names them by hash and suffix)."""
@@ -145,9 +147,10 @@ def plan(
         k.get_kind(name)  # an unknown kind is an error, not an empty backfill
     with warehouse.connect(url) as conn:
         cur = conn.execute(
-            "select file_id, path, sha256, kind, status, province_code, period_label from audit.file_ingestions "
+            "select file_id, path, sha256, kind, status, province_code, period_label, delivery_key "
+            "from audit.file_ingestions "
             "where status in ('loaded', 'superseded', 'rejected') and (%s::text[] is null or kind = any(%s)) "
-            "order by file_id",
+            "order by delivery_key",
             (wanted, wanted),
         )
         names = [d.name for d in cur.description or []]
@@ -168,6 +171,7 @@ def plan(
             status=str(row["status"]),
             province_code=code,
             period_label=period.label,
+            delivery_key=str(row["delivery_key"]),
         )
         try:
             item.archived()  # fail before anything is deleted when the bytes are gone
@@ -267,6 +271,9 @@ def reprocess_group(url: str, group: dict[str, Any], *, run_id: str, accept_reje
                 staged.parent.mkdir()
                 # A copy, not a link: the loader refuses links (it never reads outside its folder).
                 shutil.copyfile(item.archived(), staged)
+                # Re-loaded at its original place in the delivery order, not as a new delivery.
+                original = Delivery(Path(item.path), micros_of_key(item.delivery_key))
+                mark_delivered(staged, original.delivered_at)
                 result = ingest_file(conn, staged, item.kind, run_id=run_id, resolver=resolver)
                 if result.file_id is None:
                     raise BackfillError(f"re-loading file {item.file_id} ({item.path}) recorded nothing")
@@ -279,10 +286,11 @@ def reprocess_group(url: str, group: dict[str, Any], *, run_id: str, accept_reje
                     )
                 new_ids[item.file_id] = result.file_id
                 conn.execute(
-                    "update audit.file_ingestions set path = %s, message = concat_ws(' ', message, %s::text) "
-                    "where file_id = %s",
+                    "update audit.file_ingestions set path = %s, delivery_key = %s, "
+                    "message = concat_ws(' ', message, %s::text) where file_id = %s",
                     (
                         item.path,
+                        item.delivery_key,
                         f"[re-processed from the archive by {run_id}; was file {item.file_id}]",
                         result.file_id,
                     ),

@@ -393,6 +393,10 @@ def trace(
             f"  delivery {t.file_id}: {t.path} ({t.kind}, {t.status}; {t.rows_read} read, "
             f"{t.rows_loaded} loaded, {t.rows_rejected} rejected)"
         )
+        out.print(f"  delivered {t.delivered_at:%Y-%m-%d %H:%M:%S %Z}" if t.delivered_at else "  delivered: unknown")
+        if t.follows is not None or t.followed_by:
+            later = ", ".join(map(str, t.followed_by)) or "none"
+            out.print(f"  in delivery order: follows delivery {t.follows or 'none'}; followed by {later}")
         out.print(f"  sha256 {t.sha256}")
         out.print(f"  archived bytes: {t.archived or '(not in this archive)'}")
         if t.source_rows:

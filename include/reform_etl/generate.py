@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
+from reform_etl.delivery import mark_delivered
 from reform_etl.kinds import KINDS, get_kind
 from reform_etl.writers import vn_number, write_csv, write_json, write_jsonl, write_xlsx
 
@@ -745,6 +746,21 @@ class _Context:
 def _creation_time(period: Period) -> dt.datetime:
     # Reports are saved shortly after the period closes.
     return dt.datetime.combine(period.end + dt.timedelta(days=12), dt.time(8, 30))
+
+
+_VIETNAM_TIME = dt.timezone(dt.timedelta(hours=7))
+
+
+def _date_deliveries(files: Sequence[GeneratedFile], period: Period) -> None:
+    """Give each file the day it would have been sent as its modification time.
+
+    The delivery order decides which of two figures is current, so sample exports carry a
+    fixed one: the day the report was saved, a copy sent again the day after. Without it
+    the order would be that of the file system's clock ticks while the generator wrote.
+    """
+    for generated in files:
+        sent = _creation_time(period) + dt.timedelta(days=1 if "duplicate_delivery" in generated.faults else 0)
+        mark_delivered(generated.path, sent.replace(tzinfo=_VIETNAM_TIME))
 
 
 # --------------------------------------------------------------------------- format dispatch
@@ -2191,7 +2207,9 @@ def generate(
     jobs = _plan(ctx, chosen, selected, years, dossier_rows)
     files: list[GeneratedFile] = []
     for done, job in enumerate(jobs, start=1):
-        files += _EMITTERS[job.variant or job.kind](ctx, job)
+        emitted = _EMITTERS[job.variant or job.kind](ctx, job)
+        _date_deliveries(emitted, job.period)
+        files += emitted
         if progress is not None:
             progress(done, len(jobs))
     parameters = {

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from . import bulk_load
 from . import kinds as k
 from . import values as v
 from .config import settings
+from .delivery import Delivery, delivery_of
 from .normalise import FileIdentityHint, FileRejected, Normaliser, Rejection, RowWarning
 from .periods import identity_from_filename
 from .provinces import ProvinceResolver
@@ -113,65 +115,102 @@ def ingest_file(
 ) -> IngestResult:
     """Ingest one file and return what happened. Never raises for bad input.
 
-    ``conn`` must be in autocommit mode: each file is its own transaction.
+    ``conn`` must be in autocommit mode: each file is its own transaction. A file already
+    judged (same path, same bytes) is left alone, whatever was decided then, so a scheduled
+    rescan of the landing folder records nothing new.
     """
     if not conn.autocommit:
         raise ValueError("ingest_file needs an autocommit connection (one transaction per file)")
     resolver = resolver or ProvinceResolver.default()
+    delivery = delivery_of(path)
     refusal = _refuse_unread(path)
     if refusal is not None:
-        digest = hashlib.sha256(f"unread:{path}".encode()).hexdigest()
-        file_id = _record_rejected(
-            conn, run_id=run_id, path=path, digest=digest, size=0, kind=kind_name, message=refusal
-        )
+        # Not read, so not hashed: the refusal is tied to this path as it lies there now.
+        stat = path.lstat()
+        digest = hashlib.sha256(f"unread:{path}:{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()
+        with _content_lock(conn, digest):
+            judged = _judged(conn, digest, path)
+            if judged is not None:
+                return IngestResult(path, kind_name, "unchanged", file_id=judged, message="already judged")
+            file_id = _record_rejected(
+                conn, run_id=run_id, delivery=delivery, digest=digest, size=0, kind=kind_name, message=refusal
+            )
         return IngestResult(path, kind_name, "rejected", file_id=file_id, message=refusal)
     digest = sha256_of(path)
     # Identical bytes delivered twice may be ingested by two workers at once: serialise
     # per content so exactly one loads and the other is recorded as its duplicate.
+    with _content_lock(conn, digest):
+        return _ingest_locked(conn, delivery, kind_name, digest, run_id, resolver, on_rows)
+
+
+@contextmanager
+def _content_lock(conn: psycopg.Connection, digest: str) -> Iterator[None]:
     lock_key = int(digest[:15], 16)
     conn.execute("select pg_advisory_lock(%s)", (lock_key,))
     try:
-        return _ingest_locked(conn, path, kind_name, digest, run_id, resolver, on_rows)
+        yield
     finally:
         conn.execute("select pg_advisory_unlock(%s)", (lock_key,))
 
 
+def _judged(conn: psycopg.Connection, digest: str, path: Path) -> int | None:
+    row = conn.execute(
+        "select file_id from audit.file_ingestions where path = %s and sha256 = %s order by file_id limit 1",
+        (str(path), digest),
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def _ingest_locked(
     conn: psycopg.Connection,
-    path: Path,
+    delivery: Delivery,
     kind_name: str,
     digest: str,
     run_id: str | None,
     resolver: ProvinceResolver,
     on_rows: ProgressFn | None,
 ) -> IngestResult:
+    path = delivery.path
+    judged = _judged(conn, digest, path)
+    if judged is not None:
+        # The same file seen again in the landing folder is not a new delivery.
+        return IngestResult(path, kind_name, "unchanged", file_id=judged, message="already ingested")
     size = path.stat().st_size
-    previous = conn.execute(
-        "select file_id, path from audit.file_ingestions where sha256 = %s and status <> 'duplicate' "
-        "order by file_id limit 1",
+    # The earliest delivery of these bytes is the one that counts, whichever was seen first.
+    first = conn.execute(
+        "select file_id, path, delivery_key, kind, status from audit.file_ingestions "
+        "where sha256 = %s and status <> 'duplicate' order by delivery_key limit 1",
         (digest,),
     ).fetchone()
-    if previous is not None:
-        if previous[1] == str(path):
-            # The same file seen again in the landing folder is not a new delivery.
-            return IngestResult(path, kind_name, "unchanged", file_id=previous[0], message="already ingested")
+    if first is not None:
+        first_id, first_path, first_key, first_kind, first_status = first
+        if first_key > delivery.key and first_kind == kind_name:
+            with conn.transaction():
+                _take_over(conn, k.get_kind(kind_name), delivery, first_id, Path(first_path), run_id)
+            return IngestResult(
+                path,
+                kind_name,
+                first_status,
+                file_id=first_id,
+                message=f"delivered before {Path(first_path).name}, which holds the same bytes and is now its duplicate",
+            )
         with conn.transaction():
             file_id = _record(
                 conn,
                 run_id=run_id,
-                path=path,
+                delivery=delivery,
                 digest=digest,
                 size=size,
                 kind=kind_name,
                 status="duplicate",
-                message=f"same bytes as file {previous[0]} ({previous[1]}); nothing loaded twice",
-                duplicate_of=previous[0],
+                message=f"same bytes as file {first_id} ({first_path}); nothing loaded twice",
+                duplicate_of=first_id,
             )
-        return IngestResult(path, kind_name, "duplicate", file_id=file_id, message=f"duplicate of file {previous[0]}")
+        return IngestResult(path, kind_name, "duplicate", file_id=file_id, message=f"duplicate of file {first_id}")
 
     archive_file(path, digest)
     try:
-        return _load(conn, path, kind_name, digest, size, run_id, resolver, on_rows)
+        return _load(conn, delivery, kind_name, digest, size, run_id, resolver, on_rows)
     except (UnreadableFile, FileRejected, v.ValueProblem, KeyError) as exc:
         message = _file_message(path, exc)
         # Rows already read when the file was refused count as rejected, with their own
@@ -182,7 +221,7 @@ def _ingest_locked(
         file_id = _record_rejected(
             conn,
             run_id=run_id,
-            path=path,
+            delivery=delivery,
             digest=digest,
             size=size,
             kind=kind_name,
@@ -201,11 +240,64 @@ def _ingest_locked(
         )
 
 
+def _take_over(
+    conn: psycopg.Connection, kind: k.Kind, delivery: Delivery, first_id: int, first_path: Path, run_id: str | None
+) -> None:
+    """An earlier delivery of bytes already judged under a later one: it takes the judged record's place.
+
+    The record (with its rows, rejections and findings) now stands for the earlier delivery,
+    and the later path becomes its duplicate, exactly as if the files had been seen in
+    delivery order. The rows' place in the delivery order moved back, so which deliveries
+    are superseded is settled again for every file sharing a key with them.
+    """
+    old = conn.execute(
+        "select delivered_at, delivery_key, run_id from audit.file_ingestions where file_id = %s", (first_id,)
+    ).fetchone()
+    assert old is not None
+    # Messages name the file they are about.
+    conn.execute(
+        "update audit.file_ingestions set path = %s, delivered_at = %s, delivery_key = %s, "
+        "message = replace(message, %s, %s) where file_id = %s",
+        (str(delivery.path), delivery.delivered_at, delivery.key, first_path.name, delivery.path.name, first_id),
+    )
+    conn.execute(
+        "update audit.rejected_rows set reason = replace(reason, %s, %s) where file_id = %s",
+        (first_path.name, delivery.path.name, first_id),
+    )
+    conn.execute(
+        "insert into audit.file_ingestions (run_id, path, sha256, size_bytes, kind, status, message, "
+        "duplicate_of_file_id, delivered_at, delivery_key) "
+        "select %s, %s, sha256, size_bytes, kind, 'duplicate', %s, file_id, %s, %s "
+        "from audit.file_ingestions where file_id = %s",
+        (
+            run_id,
+            str(first_path),
+            f"same bytes as file {first_id} ({delivery.path}); nothing loaded twice",
+            old[0],
+            old[1],
+            first_id,
+        ),
+    )
+    # Duplicates recorded against the later path now name the earlier one.
+    conn.execute(
+        "update audit.file_ingestions set message = replace(message, %s, %s) "
+        "where duplicate_of_file_id = %s and path <> %s",
+        (f"({first_path})", f"({delivery.path})", first_id, str(first_path)),
+    )
+    provinces = conn.execute(
+        "select province_code from audit.file_ingestions where file_id = %s and status in ('loaded', 'superseded')",
+        (first_id,),
+    ).fetchone()
+    if provinces is not None:
+        province = provinces[0]
+        _supersede(conn, kind, first_id, provinces=None if province in (None, "VN") else {province}, moved=True)
+
+
 def _record_rejected(
     conn: psycopg.Connection,
     *,
     run_id: str | None,
-    path: Path,
+    delivery: Delivery,
     digest: str,
     size: int,
     kind: str,
@@ -218,7 +310,7 @@ def _record_rejected(
         file_id = _record(
             conn,
             run_id=run_id,
-            path=path,
+            delivery=delivery,
             digest=digest,
             size=size,
             kind=kind,
@@ -270,7 +362,7 @@ def _hint(path: Path, kind: k.Kind) -> FileIdentityHint:
 
 def _load(
     conn: psycopg.Connection,
-    path: Path,
+    delivery: Delivery,
     kind_name: str,
     digest: str,
     size: int,
@@ -279,10 +371,10 @@ def _load(
     on_rows: ProgressFn | None,
 ) -> IngestResult:
     kind = k.get_kind(kind_name)
-    table = open_table(path, kind)
-    normaliser = Normaliser(kind, table, _hint(path, kind), resolver)
+    table = open_table(delivery.path, kind)
+    normaliser = Normaliser(kind, table, _hint(delivery.path, kind), resolver)
     try:
-        return _load_rows(conn, path, kind, table, normaliser, digest, size, run_id, on_rows)
+        return _load_rows(conn, delivery, kind, table, normaliser, digest, size, run_id, on_rows)
     except FileRejected as exc:
         exc.normaliser = normaliser  # type: ignore[attr-defined]
         raise
@@ -290,7 +382,7 @@ def _load(
 
 def _load_rows(
     conn: psycopg.Connection,
-    path: Path,
+    delivery: Delivery,
     kind: k.Kind,
     table: Any,
     normaliser: Normaliser,
@@ -299,6 +391,7 @@ def _load_rows(
     run_id: str | None,
     on_rows: ProgressFn | None,
 ) -> IngestResult:
+    path = delivery.path
     accounting = _Accounting()
     limit = settings().reject_share_limit
     columns = [name for name, _ in raw_columns(kind)]
@@ -307,7 +400,7 @@ def _load_rows(
         file_id = _record(
             conn,
             run_id=run_id,
-            path=path,
+            delivery=delivery,
             digest=digest,
             size=size,
             kind=kind.name,
@@ -441,7 +534,7 @@ def _record(
     conn: psycopg.Connection,
     *,
     run_id: str | None,
-    path: Path,
+    delivery: Delivery,
     digest: str,
     size: int,
     kind: str,
@@ -455,11 +548,11 @@ def _record(
 ) -> int:
     row = conn.execute(
         "insert into audit.file_ingestions (run_id, path, sha256, size_bytes, kind, format, encoding, sheet, status, "
-        "message, duplicate_of_file_id, rows_read, rows_rejected) "
-        "values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) returning file_id",
+        "message, duplicate_of_file_id, rows_read, rows_rejected, delivered_at, delivery_key) "
+        "values (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) returning file_id",
         (
             run_id,
-            str(path),
+            str(delivery.path),
             digest,
             size,
             kind,
@@ -471,6 +564,8 @@ def _record(
             duplicate_of,
             rows_read,
             rows_read,
+            delivery.delivered_at,
+            delivery.key,
         ),
     ).fetchone()
     assert row is not None
@@ -517,52 +612,43 @@ def _write_outcomes(
 
 
 def _supersede(
-    conn: psycopg.Connection, kind: k.Kind, file_id: int, *, provinces: set[str] | None = None
+    conn: psycopg.Connection,
+    kind: k.Kind,
+    file_id: int,
+    *,
+    provinces: set[str] | None = None,
+    moved: bool = False,
 ) -> int | None:
-    """Mark deliveries none of whose rows are current any more (contract §1).
+    """Settle which deliveries sharing a key with this one are superseded (contract §1).
 
-    Loads of overlapping keys may run at once and commit in any order. This last step is
-    serialised per kind with an advisory lock, so each load sees the rows the other
-    committed, and it looks both ways: at older files this one shadows, and at newer ones
-    that may already shadow this file.
+    A delivery is superseded when every one of its rows has its natural key in a delivery
+    later in the delivery order (``delivery_key``), whichever of them was loaded first.
+    Loads of overlapping keys may run at once and commit in any order, so this last step is
+    serialised per kind with an advisory lock (each load sees the rows the other committed)
+    and looks both ways: at earlier deliveries this one shadows, and at later ones that may
+    already shadow it. ``moved``: the file's place in the delivery order changed (an earlier
+    copy of its bytes turned up), so its status may go back to loaded and the
+    ``supersedes_file_id`` of the files around it is worked out again.
+
+    Returns the delivery this one directly follows among those sharing a key with it.
     """
     conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"reform_etl.supersede.{kind.name}",))
     # The new file's rows are not in raw's statistics yet, so PostgreSQL may take them for a
     # handful and plan a nested loop over two files of 25 000 rows: minutes instead of
     # milliseconds. Hash joins are right for every size here; this lasts to the commit.
     conn.execute("set local enable_nestloop = off")
-    table = sql.Identifier("raw", kind.name)
     # Every natural key starts with the province, so only files holding rows of the same
     # provinces can share a key with this one. They are found in the audit trail (small),
     # and the key joins below read only their rows in raw, through the file_id index.
     candidates = _files_of_provinces(conn, kind, file_id, provinces)
-    if candidates is not None and not candidates:
-        return None
-
-    def keys(alias: str) -> sql.Composable:
-        return sql.SQL(", ").join(
-            sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(c)) for c in kind.natural_key
-        )
-
-    def within(alias: str, files: list[int] | None) -> sql.Composable:
-        if files is None:
-            return sql.SQL("true")
-        return sql.SQL("{}.file_id = any({}::bigint[])").format(sql.Identifier(alias), sql.Literal(files))
-
-    related = [
-        row[0]
-        for row in conn.execute(
-            sql.SQL(
-                "select distinct r.file_id from {t} n join {t} r on ({k_r}) = ({k_n}) "
-                "where n.file_id = %(f)s and r.file_id <> %(f)s and {r_in}"
-            ).format(t=table, k_r=keys("r"), k_n=keys("n"), r_in=within("r", candidates)),
-            {"f": file_id},
-        ).fetchall()
-    ]
+    related = _related(conn, kind, file_id, candidates)
     if not related:
+        if moved:
+            _settle_statuses(conn, kind, [file_id], None)
+            conn.execute("update audit.file_ingestions set supersedes_file_id = null where file_id = %s", (file_id,))
         return None
-    # A row stays current unless a later file holds its key; later files sharing a key with
-    # the related files are among those of the related files' provinces.
+    # A row stays current unless a later delivery holds its key; later files sharing a key
+    # with the related files are among those of the related files' provinces.
     involved = [*related, file_id]
     touched = {
         row[0]
@@ -573,20 +659,99 @@ def _supersede(
     scope = None if None in touched or "VN" in touched else _files_of_provinces(conn, kind, None, touched)
     if scope is not None:
         scope = sorted({*scope, *involved})
+    _settle_statuses(conn, kind, involved, scope)
+    return _link_predecessors(conn, kind, file_id, related, candidates, moved=moved)
+
+
+def _key_columns(kind: k.Kind, alias: str) -> sql.Composable:
+    return sql.SQL(", ").join(
+        sql.SQL("{}.{}").format(sql.Identifier(alias), sql.Identifier(c)) for c in kind.natural_key
+    )
+
+
+def _within(alias: str, files: list[int] | None) -> sql.Composable:
+    if files is None:
+        return sql.SQL("true")
+    return sql.SQL("{}.file_id = any({}::bigint[])").format(sql.Identifier(alias), sql.Literal(files))
+
+
+def _related(conn: psycopg.Connection, kind: k.Kind, file_id: int, candidates: list[int] | None) -> list[int]:
+    """Other deliveries (among ``candidates``, None: any) holding at least one key of this one's rows."""
+    if candidates is not None and not candidates:
+        return []
+    table = sql.Identifier("raw", kind.name)
+    return [
+        row[0]
+        for row in conn.execute(
+            sql.SQL(
+                "select distinct r.file_id from {t} n join {t} r on ({k_r}) = ({k_n}) "
+                "where n.file_id = %(f)s and r.file_id <> %(f)s and {r_in} order by r.file_id"
+            ).format(t=table, k_r=_key_columns(kind, "r"), k_n=_key_columns(kind, "n"), r_in=_within("r", candidates)),
+            {"f": file_id},
+        ).fetchall()
+    ]
+
+
+def _settle_statuses(conn: psycopg.Connection, kind: k.Kind, involved: list[int], scope: list[int] | None) -> None:
+    """loaded while at least one row is current, superseded once none is; both ways."""
+    table = sql.Identifier("raw", kind.name)
     conn.execute(
         sql.SQL(
-            "update audit.file_ingestions f set status = 'superseded' where f.file_id = any(%(ids)s) "
-            "and f.status = 'loaded' and not exists ("
+            "update audit.file_ingestions f set status = case when exists ("
             "  select 1 from {t} r where r.file_id = f.file_id and not exists ("
-            "    select 1 from {t} l where l.file_id > r.file_id and {l_in} and ({k_l}) = ({k_r})))"
-        ).format(t=table, k_l=keys("l"), k_r=keys("r"), l_in=within("l", scope)),
+            "    select 1 from {t} l join audit.file_ingestions lf on lf.file_id = l.file_id"
+            "    where {l_in} and lf.delivery_key > f.delivery_key and lf.status in ('loaded', 'superseded')"
+            "      and ({k_l}) = ({k_r}))"
+            ") then 'loaded' else 'superseded' end "
+            "where f.file_id = any(%(ids)s) and f.status in ('loaded', 'superseded') and f.rows_loaded > 0"
+        ).format(t=table, k_l=_key_columns(kind, "l"), k_r=_key_columns(kind, "r"), l_in=_within("l", scope)),
         {"ids": involved},
     )
-    older = [i for i in related if i < file_id]
-    if not older:
-        return None
-    conn.execute("update audit.file_ingestions set supersedes_file_id = %s where file_id = %s", (max(older), file_id))
-    return max(older)
+
+
+def _link_predecessors(
+    conn: psycopg.Connection,
+    kind: k.Kind,
+    file_id: int,
+    related: list[int],
+    candidates: list[int] | None,
+    *,
+    moved: bool,
+) -> int | None:
+    """``supersedes_file_id``: for each delivery, the latest earlier one sharing a key with it.
+
+    A new delivery can only become the latest earlier one of those after it; a moved one
+    may also stop being it, so their links are worked out again from their own keys.
+    """
+    keys = dict(
+        conn.execute(
+            "select file_id, delivery_key from audit.file_ingestions where file_id = any(%s)", ([*related, file_id],)
+        ).fetchall()
+    )
+    own = keys[file_id]
+    earlier = [f for f in related if keys[f] < own]
+    before = max(earlier, key=lambda f: keys[f]) if earlier else None
+    conn.execute("update audit.file_ingestions set supersedes_file_id = %s where file_id = %s", (before, file_id))
+    later = [f for f in related if keys[f] > own]
+    if moved:
+        for other in later:
+            near = _related(conn, kind, other, candidates)
+            near_keys = dict(
+                conn.execute(
+                    "select file_id, delivery_key from audit.file_ingestions where file_id = any(%s)", (near,)
+                ).fetchall()
+            )
+            preceding = [f for f in near if near_keys[f] < keys[other]]
+            link = max(preceding, key=lambda f: near_keys[f]) if preceding else None
+            conn.execute("update audit.file_ingestions set supersedes_file_id = %s where file_id = %s", (link, other))
+    elif later:
+        conn.execute(
+            "update audit.file_ingestions f set supersedes_file_id = %(f)s where f.file_id = any(%(later)s) "
+            "and (f.supersedes_file_id is null or (select p.delivery_key from audit.file_ingestions p "
+            "where p.file_id = f.supersedes_file_id) < %(key)s)",
+            {"f": file_id, "later": later, "key": own},
+        )
+    return before
 
 
 def _files_of_provinces(

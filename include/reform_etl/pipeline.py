@@ -56,12 +56,25 @@ def ingest_all(
     workers: int = 1,
     on_rows: Callable[[Path, int], None] | None = None,
 ) -> list[IngestResult]:
-    """Ingest every file under ``landing``; with ``workers`` > 1, in parallel processes.
+    """Ingest every file under ``landing``; with ``workers`` > 1, in parallel processes."""
+    return ingest_files(url, discover(landing), run_id=run_id, on_file=on_file, workers=workers, on_rows=on_rows)
+
+
+def ingest_files(
+    url: str,
+    items: list[tuple[Path, str]],
+    *,
+    run_id: str,
+    on_file: Callable[[Path, IngestResult], None] | None = None,
+    workers: int = 1,
+    on_rows: Callable[[Path, int], None] | None = None,
+) -> list[IngestResult]:
+    """Ingest these (path, kind) files, in this order or, with ``workers`` > 1, side by side.
 
     Files are independent transactions, so they can load side by side; supersession
-    between files that share keys is serialised inside the database.
+    between files that share keys is serialised inside the database and follows the
+    delivery order, so neither the order given nor the number of workers changes the result.
     """
-    items = discover(landing)
     if workers > 1 and len(items) > 1:
         return _ingest_parallel(url, items, run_id=run_id, on_file=on_file, workers=workers)
     results = []

@@ -7,6 +7,7 @@ catalog and then quoted as identifiers; values travel as query parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,11 @@ class FileTrace:
     rows_loaded: int
     rows_rejected: int
     archived: str | None
+    delivered_at: datetime | None = None
+    # Neighbours in the delivery order among deliveries sharing a key: the one this delivery
+    # follows (and may supersede), and those that follow it.
+    follows: int | None = None
+    followed_by: list[int] = field(default_factory=list)
     source_rows: list[int] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
@@ -47,13 +53,20 @@ def trace_file(url: str, file_id: int, match: dict[str, str] | None = None, *, l
     """What the warehouse knows about one delivery, and which of its rows ``match``."""
     with warehouse.connect(url) as conn:
         row = conn.execute(
-            "select file_id, path, sha256, kind, status, rows_read, rows_loaded, rows_rejected "
-            "from audit.file_ingestions where file_id = %s",
+            "select file_id, path, sha256, kind, status, rows_read, rows_loaded, rows_rejected, delivered_at, "
+            "supersedes_file_id from audit.file_ingestions where file_id = %s",
             (file_id,),
         ).fetchone()
         if row is None:
             raise TraceError(f"no delivery with file_id {file_id} in audit.file_ingestions")
-        trace = FileTrace(*row, archived=None)
+        trace = FileTrace(*row[:8], archived=None, delivered_at=row[8], follows=row[9])
+        trace.followed_by = [
+            r[0]
+            for r in conn.execute(
+                "select file_id from audit.file_ingestions where supersedes_file_id = %s order by delivery_key",
+                (file_id,),
+            ).fetchall()
+        ]
         archived = archive_path(trace.path, trace.sha256)
         trace.archived = str(archived) if archived.exists() else None
         if trace.kind and trace.status in ("loaded", "superseded"):

@@ -88,12 +88,26 @@ create table if not exists audit.file_ingestions (
     warnings            integer not null default 0,
     message             text,
     received_at         timestamptz not null default now(),
+    delivered_at        timestamptz,
+    delivery_key        text collate "C",
     loaded_at           timestamptz,
     supersedes_file_id  bigint references audit.file_ingestions(file_id),
     duplicate_of_file_id bigint references audit.file_ingestions(file_id),
     constraint rows_add_up check (rows_read = rows_loaded + rows_rejected)
 );
 create index if not exists file_ingestions_sha256 on audit.file_ingestions (sha256);
+-- Warehouses from before delivery order was recorded: their deliveries keep the order they
+-- were loaded in (received_at, then file_id), which is what decided the marts until then.
+alter table audit.file_ingestions add column if not exists delivered_at timestamptz;
+alter table audit.file_ingestions add column if not exists delivery_key text collate "C";
+update audit.file_ingestions
+set delivered_at = received_at,
+    delivery_key = lpad((extract(epoch from received_at) * 1000000)::bigint::text, 20, '0')
+        || '|' || path || '|' || lpad(file_id::text, 20, '0')
+where delivery_key is null;
+alter table audit.file_ingestions alter column delivered_at set not null;
+alter table audit.file_ingestions alter column delivery_key set not null;
+create index if not exists file_ingestions_path on audit.file_ingestions (path, sha256);
 create table if not exists audit.rejected_rows (
     file_id      bigint not null references audit.file_ingestions(file_id),
     source_row   integer,
@@ -148,7 +162,9 @@ create table if not exists audit.dbt_results (
 
 COMMENTS = {
     "audit.file_ingestions": "One row per file the pipeline has seen: its identity (SHA-256), kind, province, period, "
-    "status and row accounting. rows_read = rows_loaded + rows_rejected always.",
+    "status and row accounting. rows_read = rows_loaded + rows_rejected always. delivered_at is when the file was "
+    "delivered (its modification time in the landing folder, or when a pull fetched it); delivery_key orders "
+    "deliveries by that time, then path: of two rows with the same natural key, the later delivery's is current.",
     "audit.rejected_rows": "Rows that were read but not loaded, with the source row number as a person sees it in "
     "the file, the column, the raw value and the reason.",
     "audit.row_warnings": "Rows that loaded but broke a warning rule (for example a printed rate that disagrees "

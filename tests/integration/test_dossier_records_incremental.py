@@ -81,21 +81,25 @@ def _build(url: str, *extra: str, select: tuple[str, ...] = SELECT) -> None:
 
 
 def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of the record tables, sorted (the fact's record rows only, without the dimension key)."""
+    """Every row of the record tables, sorted (the fact's record rows only, without the dimension key).
+
+    ``batch`` numbers the build that wrote a row, so a full refresh gives it a new value: it is
+    bookkeeping, not content, and left out.
+    """
     with psycopg.connect(url) as conn:
-        return {
-            table: sorted(
-                conn.execute(
-                    "select province_code, period_label, level, channel, received, received_online, resolved_early, "
-                    "resolved_on_time, resolved_late, pending_within_deadline, pending_overdue, "
-                    "median_processing_days, file_id from marts.fct_dossier_processing where source = 'records'"
-                    if table.startswith("marts.")
-                    else f"select * from {table}"
-                ).fetchall(),
-                key=repr,
-            )
-            for table in RECORD_TABLES
-        }
+        return {table: sorted(_rows_without_batch(conn, table), key=repr) for table in RECORD_TABLES}
+
+
+def _rows_without_batch(conn: psycopg.Connection, table: str) -> list[tuple[object, ...]]:
+    if table.startswith("marts."):
+        return conn.execute(
+            "select province_code, period_label, level, channel, received, received_online, resolved_early, "
+            "resolved_on_time, resolved_late, pending_within_deadline, pending_overdue, "
+            "median_processing_days, file_id from marts.fct_dossier_processing where source = 'records'"
+        ).fetchall()
+    cur = conn.execute(f"select * from {table}")
+    keep = [i for i, column in enumerate(cur.description or []) if column.name != "batch"]
+    return [tuple(row[i] for i in keep) for row in cur.fetchall()]
 
 
 def _months(url: str, query) -> dict[str, dict[tuple[str, str], tuple[int, ...]]]:  # type: ignore[no-untyped-def]

@@ -7,45 +7,60 @@
         indexes=[
             {'columns': ['province_code', 'dossier_id'], 'unique': True},
             {'columns': ['province_code', 'month_start']},
-            {'columns': ['file_id']},
+            {'columns': ['batch']},
         ],
-        post_hook=[{
-            'sql': "{% if not is_incremental() %}vacuum analyze {{ this }}{% endif %}",
-            'transaction': False,
-        }],
+        post_hook=[
+            "delete from {{ this }} where batch < 0",
+            "{{ record_consumed(this) }}",
+            {
+                'sql': "{% if not is_incremental() %}vacuum analyze {{ this }}{% endif %}",
+                'transaction': False,
+            },
+        ],
     )
 }}
 -- The current version of each record-level dossier (province + dossier_id): among the rows of
--- deliveries whose audit row says they have rows (loaded or superseded), the latest delivery
--- wins, ordered by file_id then source_row (export contract §1).
+-- deliveries whose audit row says they have rows (loaded or superseded), the one of the latest
+-- delivery in delivery order wins (delivery_key: when the file was delivered, then its path),
+-- then the later source row (export contract §1). Which load committed first never matters.
 --
--- Incremental, so that a new delivery costs its own rows and not the history: a run reads only
--- the raw rows of deliveries above the highest file_id the table holds (a literal, so raw's
--- file_id index serves it), keeps the latest of them per dossier, and replaces that dossier's
--- row (delete+insert on province_code + dossier_id). Every delivery it reads is newer than any
--- version the table holds, so the newest version always wins. A run with nothing new changes
--- nothing; `dbt build --full-refresh` recomputes all.
+-- Incremental, so that a new delivery costs its own rows and not the history. The deliveries a
+-- run reads are fixed when the model is compiled (macro plan_increment): those not yet in the
+-- ledger intermediate.int_dossier_records__current__consumed, which the post-hook fills in the
+-- same transaction. So a file that commits late, after a build has read files loaded after it,
+-- is read by the next build, and its rows win or lose by delivery order: each new version
+-- competes with the version the table holds (which carries its delivery_key), and delete+insert
+-- replaces the dossier's row. A run with nothing new changes nothing.
+--
+-- A rebuild (a full build, or a consumed delivery that moved in the delivery order or left the
+-- warehouse since) reads every delivery; dossiers left without any version get a tombstone row
+-- (batch -1) that makes delete+insert remove them, and the first post-hook deletes it.
+--
+-- batch: the run that wrote the row (a sequence that outlives full refreshes);
+-- int_dossier_records__monthly follows these batches to know which months to recompute.
 --
 -- earlier_months keeps every other month a delivered version of the dossier was received in
 -- (a corrected receipt date moves a dossier). int_dossier_records__monthly recomputes those
 -- months too when the dossier changes, so that it leaves the month it was counted in, however
--- many runs ago that was. An incremental run adds the months of the replaced row; a full build
--- reads them from all versions in raw, so both give the same table.
---
--- Indexes: the unique key (the delete of replaced versions, and the database refuses a second
--- version of a dossier), (province_code, month_start) for int_dossier_records__monthly, which
--- recomputes whole months, and file_id for the watermarks of both models.
+-- many runs ago that was. An incremental run adds the months the row it replaces carried; a
+-- rebuild reads them from all versions in raw, so both give the same table.
 --
 -- After a full build the table is vacuumed and analysed at once (≈ 0.2 s per million rows).
 -- Otherwise autovacuum takes the freshly written table up during a later run, and dbt's
 -- COMMENT ON (persist_docs, on every run) waits for it: up to deadlock_timeout, 1 s.
+-- depends_on: {{ ref('stg_audit__file_ingestions') }} (read by plan_increment when compiled)
+{% set plan = plan_increment(this, 'dossiers') %}
+{% set incremental_merge = is_incremental() and not plan.rebuild %}
 with deliveries as (
-    select file_id
-    from {{ ref('stg_audit__file_ingestions') }}
-    where has_rows
+    {% if plan.deliveries %}
+    select d.file_id, d.delivery_key
+    from (values {{ literal_rows(plan.deliveries, ['bigint', 'text']) }}) as d (file_id, delivery_key)
+    {% else %}
+    select null::bigint as file_id, null::text as delivery_key where false
+    {% endif %}
 ),
 
-versions as (
+new_versions as (
     select
         d.file_id,
         d.source_row,
@@ -56,37 +71,64 @@ versions as (
         d.received_at,
         d.due_at,
         d.completed_at,
+        f.delivery_key collate "C" as delivery_key,
         date_trunc('month', d.received_at)::date as month_start,
-        row_number() over (
-            partition by d.province_code, d.dossier_id
-            order by d.file_id desc, d.source_row desc
-        ) as delivery_rank,
-        -- one sort serves both windows
-        array_agg(date_trunc('month', d.received_at)::date) over (
-            partition by d.province_code, d.dossier_id
-        ) as version_months
+        '{}'::date[] as carried_months
     from {{ ref('stg_raw__dossiers') }} as d
     inner join deliveries as f on f.file_id = d.file_id
-    {% if is_incremental() %}
-    where d.file_id > {{ highest_file_id(this) }}
+    {% if plan.deliveries %}
+    -- the same files as literals, so that raw's file_id index finds their rows
+    where d.file_id in ({% for row in plan.deliveries %}{{ row[0] }}{% if not loop.last %}, {% endif %}{% endfor %})
     {% endif %}
+),
+
+versions as (
+    select * from new_versions
+    {% if incremental_merge %}
+    union all
+    -- the version each touched dossier has now competes with the new ones, and carries the
+    -- months of the versions before it
+    select
+        p.file_id,
+        p.source_row,
+        p.province_code,
+        p.dossier_id,
+        p.level,
+        p.channel,
+        p.received_at,
+        p.due_at,
+        p.completed_at,
+        p.delivery_key collate "C",
+        p.month_start,
+        p.earlier_months
+    from {{ this }} as p
+    where exists (
+        select 1 from new_versions as n
+        where n.province_code = p.province_code and n.dossier_id = p.dossier_id
+    )
+    {% endif %}
+),
+
+ranked as (
+    select
+        v.*,
+        row_number() over (
+            partition by v.province_code, v.dossier_id
+            order by v.delivery_key desc, v.source_row desc
+        ) as delivery_rank,
+        -- one sort serves all three windows
+        array_agg(v.month_start) over (partition by v.province_code, v.dossier_id) as version_months,
+        -- only the held version carries months; an empty array sorts below any other
+        max(v.carried_months) over (partition by v.province_code, v.dossier_id) as held_months
+    from versions as v
 ),
 
 latest as (
     select
-        v.*,
-        {% if is_incremental() %}
-        v.version_months || coalesce(prior.earlier_months || prior.month_start, '{}') as known_months
-        {% else %}
-        v.version_months as known_months
-        {% endif %}
-    from versions as v
-    {% if is_incremental() %}
-    left join {{ this }} as prior
-        on prior.province_code = v.province_code
-        and prior.dossier_id = v.dossier_id
-    {% endif %}
-    where v.delivery_rank = 1
+        r.*,
+        r.version_months || r.held_months as known_months
+    from ranked as r
+    where r.delivery_rank = 1
 )
 
 select
@@ -94,6 +136,8 @@ select
     dossier_id,
     file_id,
     source_row,
+    delivery_key,
+    {{ plan.batch }}::bigint as batch,
     level,
     channel,
     received_at,
@@ -113,3 +157,27 @@ select
         else 'on_time'
     end as outcome
 from latest
+{% if is_incremental() and plan.rebuild %}
+union all
+-- tombstones: dossiers the table holds that no delivery has any more (deleted by a post-hook)
+select
+    p.province_code,
+    p.dossier_id,
+    p.file_id,
+    p.source_row,
+    p.delivery_key,
+    -1::bigint,
+    p.level,
+    p.channel,
+    p.received_at,
+    p.due_at,
+    p.completed_at,
+    p.month_start,
+    p.earlier_months,
+    p.outcome
+from {{ this }} as p
+where not exists (
+    select 1 from latest as l
+    where l.province_code = p.province_code and l.dossier_id = p.dossier_id
+)
+{% endif %}

@@ -5,35 +5,49 @@
         incremental_strategy='delete+insert',
         on_schema_change='sync_all_columns',
         indexes=[{'columns': ['province_code', 'period_start']}],
-        post_hook=["delete from {{ this }} where received = 0"],
+        post_hook=[
+            "delete from {{ this }} where received = 0",
+            "{{ record_followed(this) }}",
+        ],
     )
 }}
 -- Record-level dossiers aggregated per province, month of receipt, level and channel, from the
--- current version of each dossier (int_dossier_records__current: the latest delivery wins,
--- ordered by file_id then source_row; only deliveries that have rows count).
+-- current version of each dossier (int_dossier_records__current: the latest delivery in
+-- delivery order wins; only deliveries that have rows count).
 --
--- Incremental: a run only recomputes the (province, month) pairs touched by deliveries the
--- table has not seen yet (file_id above the highest one it holds), and replaces every row of
--- those months (delete+insert on province_code + period_label). So a re-delivered month
--- replaces its earlier figures, an update of one dossier moves it between outcome columns,
--- and a run with nothing new changes nothing. `dbt build --full-refresh` recomputes all.
+-- Incremental: a run only recomputes the (province, month) pairs touched by the batches of
+-- int_dossier_records__current it has not followed yet (macro batches_since; the newest one it
+-- followed is kept in int_dossier_records__monthly__batches), and replaces every row of those
+-- months (delete+insert on province_code + period_label). So a re-delivered month replaces its
+-- earlier figures, an update of one dossier moves it between outcome columns, and a run with
+-- nothing new changes nothing. When one of those batches rebuilt the current versions, every
+-- month is recomputed. `dbt build --full-refresh` recomputes all.
 --
--- The touched months belong to the dossiers whose current version comes from such a delivery
--- (found through the file_id index of int_dossier_records__current): the month each is
--- received in now and its earlier_months, every other month a version of it was received in,
--- so a dossier a newer version moves leaves the month it was counted in. They are read once
--- when the model is compiled and written into the query as literals (macro rows_of), so the
--- planner reads only those months, through the (province_code, month_start) index.
+-- The touched months belong to the dossiers whose row a followed batch wrote (found through
+-- the batch index of int_dossier_records__current): the month each is received in now and its
+-- earlier_months, every other month a version of it was received in, so a dossier a newer
+-- version moves leaves the month it was counted in. They are read once when the model is
+-- compiled and written into the query as literals (macro rows_of), so the planner reads only
+-- those months, through the (province_code, month_start) index.
 -- A touched month left without any dossier gets one placeholder row (received = 0): it makes
 -- delete+insert delete the month's earlier rows, and the post-hook deletes it in the same
 -- transaction, so no reader ever sees it.
+{% set batches = batches_since(this, ref('int_dossier_records__current')) %}
+{% set recompute_all = batches.rebuilt %}
 {% if is_incremental() %}
     {% set touched_sql %}
+        {% if recompute_all %}
+        select province_code, month_start from {{ ref('int_dossier_records__current') }} where batch >= 0
+        union
+        select province_code, period_start from {{ this }}
+        order by 1, 2
+        {% else %}
         select distinct c.province_code, m.month_start
         from {{ ref('int_dossier_records__current') }} as c
         cross join lateral unnest(c.earlier_months || c.month_start) as m (month_start)
-        where c.file_id > {{ highest_file_id(this) }}
+        where c.batch > {{ batches.followed }} and c.batch <= {{ batches.batch }}
         order by 1, 2
+        {% endif %}
     {% endset %}
     {% set touched = rows_of(touched_sql) %}
 {% endif %}
@@ -44,7 +58,9 @@ with current_records as (
     from {{ ref('int_dossier_records__current') }} as c
     {% if is_incremental() %}
     where
-        {% if touched %}
+        {% if recompute_all %}
+        true
+        {% elif touched %}
         (c.province_code, c.month_start) in ({{ literal_rows(touched, ['text', 'date']) }})
         {% else %}
         false
@@ -73,7 +89,8 @@ monthly as (
             ))::numeric,
             4
         ) as median_processing_days,
-        max(file_id) as file_id
+        -- the latest delivery among the month's dossiers, in delivery order
+        (array_agg(file_id order by delivery_key desc, source_row desc))[1] as file_id
     from current_records
     group by province_code, month_start, next_month_start, level, channel
 )

@@ -15,7 +15,8 @@ with catalogue as (
         count(*) filter (where on_national_portal) as procedures_on_national_portal,
         cast(sum(dossiers_total) as bigint) as dossiers_total,
         cast(sum(dossiers_online) as bigint) as dossiers_online,
-        max(file_id) as file_id
+        -- the latest delivery among the period's procedures, in delivery order
+        (array_agg(file_id order by delivery_key desc, source_row desc))[1] as file_id
     from {{ ref('int_online_services__current') }}
     group by province_code, period_label, period_start, period_end
 ),

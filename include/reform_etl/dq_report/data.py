@@ -215,7 +215,7 @@ def _trends(conn: psycopg.Connection) -> dict[str, list[TrendPoint]]:
             select distinct on (r.province_code, r.period_label, r.level) r.*
             from raw.dossier_summary r join audit.file_ingestions f on f.file_id = r.file_id
             where f.status in ('loaded', 'superseded')
-            order by r.province_code, r.period_label, r.level, r.file_id desc
+            order by r.province_code, r.period_label, r.level, f.delivery_key desc, r.source_row desc
         ) current_rows
         group by province_code, period_label, period_end
         order by province_code, period_end

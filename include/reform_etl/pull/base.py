@@ -19,9 +19,11 @@ import re
 import unicodedata
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..delivery import mark_delivered
 from ..periods import identity_from_filename
 from ..values import ValueProblem
 from .credentials import Secrets
@@ -164,6 +166,8 @@ def place(tmp: Path, landing: Path, kind: str, name: str) -> Path:
     """Move a finished temporary file into ``landing/<kind>/name`` atomically and durably."""
     folder = landing / kind
     folder.mkdir(parents=True, exist_ok=True)
+    # The moment of fetching is the delivery time that orders this file among the others.
+    mark_delivered(tmp, datetime.now(UTC))
     with tmp.open("rb") as handle:
         os.fsync(handle.fileno())
     target = folder / name

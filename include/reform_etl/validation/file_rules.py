@@ -196,7 +196,7 @@ with cur as (
     from raw.dossier_summary r join audit.file_ingestions f on f.file_id = r.file_id
     where r.file_id <> %(f)s and f.status in ('loaded', 'superseded') and r.received is not null
       and r.province_code in (select province_code from cur)
-    order by r.province_code, r.period_label, r.level, r.file_id desc
+    order by r.province_code, r.period_label, r.level, f.delivery_key desc, r.source_row desc
 )
 select c.source_row, c.level, c.period_label, c.received, count(*) as n,
        percentile_cont(0.5) within group (order by h.received) as median,
@@ -216,14 +216,14 @@ with cur as (
            {_GRAIN.format("period_label")} as grain
     from audit.file_period_counts where file_id = %(f)s
 ), per_file as (
-    select c.file_id, c.province_code, c.period_label, c.period_start, c.rows_loaded as received
+    select c.file_id, f.delivery_key, c.province_code, c.period_label, c.period_start, c.rows_loaded as received
     from audit.file_period_counts c join audit.file_ingestions f on f.file_id = c.file_id
     where c.file_id <> %(f)s and f.status in ('loaded', 'superseded')
       and c.province_code in (select province_code from cur)
 ), hist as (
     select distinct on (province_code, period_label) province_code, period_label, period_start, received,
            {_GRAIN.format("period_label")} as grain
-    from per_file order by province_code, period_label, file_id desc
+    from per_file order by province_code, period_label, delivery_key desc
 )
 select null::integer, null::text, c.period_label, c.received, count(*) as n,
        percentile_cont(0.5) within group (order by h.received) as median,

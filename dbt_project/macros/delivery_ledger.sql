@@ -1,0 +1,122 @@
+{#- The ledger of deliveries an incremental model has consumed, and the batches it wrote.
+
+    Loads commit in any order (a file that started first may commit after a later one), so
+    "file_id above the highest one seen" would skip a file that commits after a build has
+    seen a higher one. Instead each incremental model keeps the deliveries it has read in
+    <model>__consumed (file_id and its delivery_key then); a run reads those not in it.
+
+    The set a run consumes is fixed once, when the model is compiled: it is written to a
+    temporary table, the model reads exactly those files (as literals, so the planner uses
+    raw's file_id index), and the model's post-hook copies the same set into the ledger in the
+    model's own transaction. A file that commits during the run is simply left for the next.
+
+    A delivery whose place in the delivery order changed since it was consumed (an earlier
+    copy of its bytes turned up) or that left the warehouse (a backfill re-loaded it) makes
+    the run a rebuild: every delivery is read again and dossiers without any version left
+    are dropped. Unit tests override these macros (they cannot run queries). -#}
+
+{% macro ledger_relation(model, suffix) -%}
+    {{- return(api.Relation.create(database=model.database, schema=model.schema, identifier=model.identifier ~ suffix)) -}}
+{%- endmacro %}
+
+{#- Creates the model's ledger, batch log and batch sequence when missing (idempotent). -#}
+{% macro ensure_ledger(model) -%}
+    {%- if execute -%}
+        {%- do run_query(
+            'create schema if not exists ' ~ adapter.quote(model.schema) ~ ';'
+            ~ ' create table if not exists ' ~ ledger_relation(model, '__consumed')
+            ~ ' (file_id bigint primary key, delivery_key text collate "C" not null, batch bigint not null);'
+            ~ ' create table if not exists ' ~ ledger_relation(model, '__batches')
+            ~ ' (batch bigint primary key, rebuilt boolean not null, files integer not null,'
+            ~ ' built_at timestamptz not null default now());'
+            ~ ' create sequence if not exists ' ~ ledger_relation(model, '__batch_seq')
+        ) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- What this run of ``model`` does, fixed once when the model is compiled:
+    {'rebuild': bool, 'batch': n, 'deliveries': [(file_id, delivery_key), ...]}.
+    rebuild: read every delivery of ``kind`` that has rows (a full build, or a delivery moved
+    or left since it was consumed); otherwise only those not in the ledger. The same facts
+    go to temporary tables for the post-hook (record_consumed), which cannot see the model's
+    variables. -#}
+{% macro plan_increment(model, kind) -%}
+    {%- if not execute -%}{{ return({'rebuild': true, 'batch': 0, 'deliveries': []}) }}{%- endif -%}
+    {%- do ensure_ledger(model) -%}
+    {%- set consumed = ledger_relation(model, '__consumed') -%}
+    {%- set deliveries = ref('stg_audit__file_ingestions') -%}
+    {%- set rebuild = not is_incremental() -%}
+    {%- if not rebuild -%}
+        {#- an empty ledger beside a table that exists: a warehouse from before the ledger -#}
+        {%- set moved = run_query(
+            'select 1 from ' ~ consumed ~ ' as c where not exists ('
+            ~ ' select 1 from ' ~ deliveries ~ ' as f where f.file_id = c.file_id'
+            ~ ' and f.has_rows and f.delivery_key = c.delivery_key)'
+            ~ ' union all select 1 where not exists (select 1 from ' ~ consumed ~ ') limit 1'
+        ) -%}
+        {%- set rebuild = moved.rows | length > 0 -%}
+    {%- endif -%}
+    {%- set batch = run_query(
+        "select nextval('" ~ ledger_relation(model, '__batch_seq') ~ "'::regclass)"
+    ).columns[0].values()[0] | int -%}
+    {%- set consuming = adapter.quote(model.identifier ~ '__consuming') -%}
+    {%- set run = adapter.quote(model.identifier ~ '__run') -%}
+    {%- do run_query(
+        'drop table if exists pg_temp.' ~ consuming ~ ', pg_temp.' ~ run ~ ';'
+        ~ ' create temporary table ' ~ run ~ ' as select ' ~ batch ~ '::bigint as batch, ' ~ rebuild ~ ' as rebuilt;'
+        ~ ' create temporary table ' ~ consuming ~ ' as'
+        ~ ' select f.file_id, f.delivery_key from ' ~ deliveries ~ ' as f'
+        ~ " where f.kind = '" ~ kind ~ "' and f.has_rows"
+        ~ ('' if rebuild else ' and not exists (select 1 from ' ~ consumed ~ ' as c where c.file_id = f.file_id)')
+    ) -%}
+    {%- set rows = run_query('select file_id, delivery_key from pg_temp.' ~ consuming ~ ' order by file_id').rows -%}
+    {{- return({'rebuild': rebuild, 'batch': batch, 'deliveries': rows | list}) -}}
+{%- endmacro %}
+
+{#- Post-hook: the set read by this run goes into the ledger with the run's batch, in the
+    model's transaction; a rebuild replaces the whole ledger. The batch is logged (with
+    whether it rebuilt everything) for the models downstream, which follow batches. -#}
+{% macro record_consumed(model) -%}
+    {%- set consuming = 'pg_temp.' ~ adapter.quote(model.identifier ~ '__consuming') -%}
+    {%- set run = 'pg_temp.' ~ adapter.quote(model.identifier ~ '__run') -%}
+    delete from {{ ledger_relation(model, '__consumed') }} where (select rebuilt from {{ run }});
+    insert into {{ ledger_relation(model, '__consumed') }} (file_id, delivery_key, batch)
+    select c.file_id, c.delivery_key, r.batch from {{ consuming }} as c cross join {{ run }} as r
+    on conflict (file_id) do update set delivery_key = excluded.delivery_key, batch = excluded.batch;
+    insert into {{ ledger_relation(model, '__batches') }} (batch, rebuilt, files)
+    select r.batch, r.rebuilt, (select count(*) from {{ consuming }}) from {{ run }} as r;
+{%- endmacro %}
+
+{#- Batches of ``upstream`` (a model planned with plan_increment) not yet followed by
+    ``model``: {'batch': the newest, 'rebuilt': whether any of them rebuilt everything}.
+    ``model`` keeps the newest batch it followed in its own __batches log. -#}
+{% macro batches_since(model, upstream) -%}
+    {%- if not execute -%}{{ return({'batch': 0, 'followed': 0, 'rebuilt': true}) }}{%- endif -%}
+    {%- do ensure_ledger(model) -%}
+    {%- do ensure_ledger(upstream) -%}
+    {%- set followed = 0 -%}
+    {%- if is_incremental() -%}
+        {%- set followed = run_query(
+            'select coalesce(max(batch), 0) from ' ~ ledger_relation(model, '__batches')
+        ).columns[0].values()[0] | int -%}
+    {%- endif -%}
+    {%- set found = run_query(
+        'select coalesce(max(batch), 0), coalesce(bool_or(rebuilt), false) from '
+        ~ ledger_relation(upstream, '__batches') ~ ' where batch > ' ~ followed
+    ).rows[0] -%}
+    {%- set run = adapter.quote(model.identifier ~ '__run') -%}
+    {%- do run_query(
+        'drop table if exists pg_temp.' ~ run ~ ';'
+        ~ ' create temporary table ' ~ run ~ ' as select ' ~ (found[0] | int) ~ '::bigint as batch, '
+        ~ (found[1] or not is_incremental()) ~ ' as rebuilt, ' ~ followed ~ '::bigint as followed'
+    ) -%}
+    {{- return({'batch': found[0] | int, 'followed': followed, 'rebuilt': found[1] or not is_incremental()}) -}}
+{%- endmacro %}
+
+{#- Post-hook of a model following batches: remember the newest one it has followed. -#}
+{% macro record_followed(model) -%}
+    {%- set run = 'pg_temp.' ~ adapter.quote(model.identifier ~ '__run') -%}
+    insert into {{ ledger_relation(model, '__batches') }} (batch, rebuilt, files)
+    select r.batch, r.rebuilt, 0 from {{ run }} as r where r.batch > r.followed
+    on conflict (batch) do nothing;
+{%- endmacro %}
