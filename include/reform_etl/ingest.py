@@ -734,8 +734,10 @@ def _link_predecessors(
     conn.execute("update audit.file_ingestions set supersedes_file_id = %s where file_id = %s", (before, file_id))
     later = [f for f in related if keys[f] > own]
     if moved:
+        # Among the files the others may share a key with is this one.
+        around = None if candidates is None else sorted({*candidates, file_id})
         for other in later:
-            near = _related(conn, kind, other, candidates)
+            near = _related(conn, kind, other, around)
             near_keys = dict(
                 conn.execute(
                     "select file_id, delivery_key from audit.file_ingestions where file_id = any(%s)", (near,)
