@@ -72,6 +72,6 @@ def connection_warehouse_url() -> str:
     try:
         conn = BaseHook.get_connection(CONN_ID)
     except AirflowNotFoundException:
-        log.info("no Airflow connection %s; using WAREHOUSE_URL or the embedded database", CONN_ID)
+        log.warning("no Airflow connection %s; using WAREHOUSE_URL or the embedded database", CONN_ID)
         return warehouse_url()
     return url_from_connection(conn)

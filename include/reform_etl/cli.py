@@ -637,7 +637,7 @@ def demo(
 
 def _summarise_last_airflow_run(url: str) -> None:
     from . import pipeline
-    from .warehouse import connect
+    from .warehouse import connect, redact
 
     with connect(url) as conn:
         row = conn.execute(
@@ -656,7 +656,7 @@ def _summarise_last_airflow_run(url: str) -> None:
     out.print("Mart rows: " + ", ".join(f"{k} {v}" for k, v in marts.items()))
     out.print(f"Data-quality report: {settings().reports_dir / 'dq' / 'index.html'}")
     out.print(f"Scorecard dashboard: {settings().reports_dir / 'scorecard' / 'index.html'}")
-    out.print("Query the marts: psql " + url + " -c 'select * from marts.fct_dossier_processing limit 5'")
+    out.print("Query the marts: psql " + redact(url) + " -c 'select * from marts.fct_dossier_processing limit 5'")
 
 
 def main() -> None:
