@@ -229,7 +229,7 @@ class LocalDeployment:
             if not self._alive(name):
                 self._start(name, env)
         self._wait_for_api(deadline)
-        self._ensure_pool(deadline)
+        self._ensure_pool()
         self._wait_for_dags(deadline)
         for dag_id in SCHEDULED_DAGS:
             self.api("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
@@ -283,7 +283,7 @@ class LocalDeployment:
         return json.loads(raw) if raw else None
 
     def dag_runs(self, dag_id: str, *, limit: int = 25) -> list[dict[str, Any]]:
-        """The DAG's latest runs, newest first (``run_type``, ``state``, ``run_id``, ...)."""
+        """The DAG's latest runs, newest first (``run_type``, ``state``, ``dag_run_id``, ...)."""
         answer = self.api("GET", f"/api/v2/dags/{dag_id}/dagRuns?order_by=-run_after&limit={limit}")
         return list(answer.get("dag_runs", []))
 
@@ -339,7 +339,7 @@ class LocalDeployment:
                 time.sleep(1)
         raise DeploymentError(f"the api-server did not answer at {self.api_url}; see {self._log_tail('api-server')}")
 
-    def _ensure_pool(self, deadline: float) -> None:
+    def _ensure_pool(self) -> None:
         """The load pool with one slot per task slot, created once (operators may resize it later)."""
         try:
             self.api("GET", f"/api/v2/pools/{LOAD_POOL}")

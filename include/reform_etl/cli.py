@@ -527,7 +527,9 @@ def db_status() -> None:
 
 @airflow_app.command("up")
 def airflow_up(
-    slots: Annotated[int, typer.Option(help="Task slots (executor parallelism and load pool) on first start.")] = 4,
+    slots: Annotated[
+        int | None, typer.Option(help="Task slots (executor parallelism and load pool); default 4 on first start.")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="UI port on first start (default 8080, or a free one).")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the UI and the DAGs.")] = 300,
 ) -> None:
