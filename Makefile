@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test lint db-stop bench lock clean
+.PHONY: setup run airflow airflow-down test lint db-stop bench lock clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,13 @@ $(STAMP): requirements.txt pyproject.toml
 ## make run: the Airflow pipeline end to end on generated sample exports.
 run: setup
 	@$(BIN)/reform-etl demo
+
+## make airflow: a local Airflow (UI, scheduler, LocalExecutor) that keeps running; prints URL and login.
+airflow: setup
+	@$(BIN)/reform-etl airflow up
+
+airflow-down: setup
+	@$(BIN)/reform-etl airflow down
 
 ## make test: the whole test suite (what CI runs).
 test: setup

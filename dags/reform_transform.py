@@ -15,8 +15,9 @@ reference data. Every node's result is kept in `audit.dbt_results`.
 `REFORM_DBT_SELECT` / `REFORM_DBT_EXCLUDE` (dbt selectors, space separated) render part of
 the project only.
 
-The warehouse comes from `WAREHOUSE_URL` (or the embedded PostgreSQL) and reaches dbt
-through the task's environment at run time, never through the DAG or XCom.
+The warehouse is the Airflow Connection `reform_warehouse`: Cosmos writes dbt's profile from
+it when a task runs (the password only as an environment variable of the dbt process, never
+in the DAG, XCom or a log), and dbt switches to the role `reform_transformer`.
 
 **Emits** — `reform://warehouse/marts/<model>` for every mart and `reform://warehouse/marts`,
 on which `reform_report` is scheduled.
@@ -30,7 +31,7 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 from reform_etl.airflow_callbacks import default_args
-from reform_etl.airflow_dbt import manifest_path, profiles_yml, store_run_results, warehouse_env_interceptor
+from reform_etl.airflow_dbt import manifest_path, store_run_results
 from reform_etl.assets import any_of, mart_assets, raw_assets
 from reform_etl.config import settings
 
@@ -55,8 +56,10 @@ def dbt_group():  # type: ignore[no-untyped-def]
 
         return manifest_missing()
 
-    from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProfileConfig, ProjectConfig, RenderConfig, TestBehavior
+    from cosmos import DbtTaskGroup, ExecutionConfig, LoadMode, ProjectConfig, RenderConfig, TestBehavior
     from cosmos.constants import ExecutionMode, InvocationMode, SourceRenderingBehavior, TestIndirectSelection
+
+    from reform_etl.cosmos_profile import profile_config
 
     return DbtTaskGroup(
         group_id="dbt",
@@ -65,9 +68,8 @@ def dbt_group():  # type: ignore[no-untyped-def]
             manifest_path=MANIFEST,
             install_dbt_deps=False,  # no dbt packages: the hub is out of reach on a closed network
         ),
-        profile_config=ProfileConfig(
-            profile_name="reform", target_name="warehouse", profiles_yml_filepath=profiles_yml()
-        ),
+        # dbt's profile comes from the Airflow connection reform_warehouse (role reform_transformer).
+        profile_config=profile_config(),
         execution_config=ExecutionConfig(
             execution_mode=ExecutionMode.LOCAL,
             invocation_mode=InvocationMode.DBT_RUNNER,
@@ -86,7 +88,6 @@ def dbt_group():  # type: ignore[no-untyped-def]
         ),
         operator_args={
             "install_deps": False,
-            "interceptors": [warehouse_env_interceptor],
             "callback": store_run_results,
         },
         # A failed model rarely heals by waiting: one retry, for a dropped connection.

@@ -1,6 +1,7 @@
-"""Shared task defaults for every DAG: retries with exponential back-off and one failure callback.
+"""Shared task defaults for every DAG: retries with exponential back-off and failure notifiers.
 
-When a task has used up its retries, :func:`task_failed`
+Failures go through Airflow's notifier interface (``BaseNotifier``). When a task has used up
+its retries, :class:`ReformFailureNotifier` (that is, :func:`task_failed`)
 
 1. writes one line starting ``REFORM TASK FAILED`` to the task log (what, where, why);
 2. keeps a row in ``audit.task_failures`` in the warehouse (created on first use), so
@@ -11,10 +12,16 @@ When a task has used up its retries, :func:`task_failed`
 
 A broken warehouse or webhook never hides the original failure: each step logs its own
 problem and carries on.
+
+More notifiers (mail, chat) are configuration, not code: ``REFORM_FAILURE_NOTIFIERS`` names
+``BaseNotifier`` classes and their arguments, for example the SMTP provider's
+``SmtpNotifier`` (see docs/airflow.md); each is added next to ours in every DAG's
+``on_failure_callback``.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -22,6 +29,10 @@ import urllib.request
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+
+from airflow.sdk.bases.notifier import BaseNotifier
+
+from .config import settings
 
 log = logging.getLogger("airflow.task")
 
@@ -118,15 +129,45 @@ def task_failed(context: Mapping[str, Any]) -> None:
     line = failure_line(facts)
     log.error(line)
     try:
-        from .embedded_db import warehouse_url
+        from .airflow_connection import connection_warehouse_url
 
-        record_failure(warehouse_url(), facts)
+        record_failure(connection_warehouse_url(), facts)
     except Exception as exc:
         log.warning("could not record the failure in audit.task_failures: %s", exc)
     try:
         notify(facts, line)
     except Exception as exc:
         log.warning("could not post the failure to %s: %s", WEBHOOK_ENV, exc)
+
+
+class ReformFailureNotifier(BaseNotifier):
+    """The project's own failure notifier: log line, ``audit.task_failures`` row, optional webhook."""
+
+    def notify(self, context: Any) -> None:
+        task_failed(context)
+
+
+class NotifierConfigError(ValueError):
+    pass
+
+
+def extra_notifiers() -> list[BaseNotifier]:
+    """The notifiers ``REFORM_FAILURE_NOTIFIERS`` names, built once per DAG parse.
+
+    A wrong entry fails the DAG's import (shown in the UI) rather than silently sending no alert.
+    """
+    built: list[BaseNotifier] = []
+    for spec in settings().failure_notifiers:
+        path = str(spec.get("class", ""))
+        module_name, _, class_name = path.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise NotifierConfigError(f"REFORM_FAILURE_NOTIFIERS: cannot import {path!r}: {exc}") from exc
+        if not (isinstance(cls, type) and issubclass(cls, BaseNotifier)):
+            raise NotifierConfigError(f"REFORM_FAILURE_NOTIFIERS: {path!r} is not a BaseNotifier")
+        built.append(cls(**dict(spec.get("args") or {})))
+    return built
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:
@@ -139,7 +180,7 @@ def default_args(**overrides: Any) -> dict[str, Any]:
         "retry_delay": timedelta(seconds=30),
         "retry_exponential_backoff": 2.0,
         "max_retry_delay": timedelta(minutes=10),
-        "on_failure_callback": [task_failed],
+        "on_failure_callback": [ReformFailureNotifier(), *extra_notifiers()],
     }
     args.update(overrides)
     return args

@@ -17,7 +17,6 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from functools import lru_cache
 from pathlib import Path
@@ -44,10 +43,6 @@ def manifest_path() -> Path:
     if given:
         return Path(given).expanduser().resolve()
     return settings().state_dir / "dbt" / "manifest" / "manifest.json"
-
-
-def profiles_yml() -> Path:
-    return settings().dbt_project_dir / "profiles.yml"
 
 
 def _newest_input(project: Path) -> float:
@@ -152,27 +147,9 @@ def mart_models(target: Path | None = None) -> list[str]:
 # -- hooks the Cosmos operators call at run time ----------------------------------------------
 
 
-def warehouse_env_interceptor(context: Mapping[str, Any], operator: Any) -> None:
-    """Point dbt at the warehouse just before a Cosmos task runs it.
-
-    The connection goes into this task process's environment (which Cosmos passes on to
-    dbt), not into the operator's ``env``: ``env`` is a templated field that Airflow stores
-    in its metadata database, and a password must not end up there.
-    """
-    from .embedded_db import warehouse_url
-    from .transform import dbt_environment
-
-    values = dbt_environment(warehouse_url())
-    # Cosmos runs dbt in a temporary copy of the project with its own target, log and
-    # profiles locations; only the connection and the privacy switches are ours.
-    for key in ("DBT_TARGET_PATH", "DBT_LOG_PATH", "DBT_PROFILES_DIR"):
-        values.pop(key, None)
-    os.environ.update(values)
-
-
 def store_run_results(project_dir: str, **kwargs: Any) -> None:
     """Keep each Cosmos task's dbt results in ``audit.dbt_results``, as ``reform-etl transform`` does."""
-    from .embedded_db import warehouse_url
+    from .airflow_connection import connection_warehouse_url
     from .transform import NodeResult, TransformResult, store_results
 
     path = Path(project_dir) / "target" / "run_results.json"
@@ -196,4 +173,4 @@ def store_run_results(project_dir: str, **kwargs: Any) -> None:
     command = f"cosmos {data.get('args', {}).get('which', 'dbt')}"  # e.g. "cosmos run", "cosmos test"
     success = all(n.status in ("success", "pass", "warn", "skipped") for n in nodes)
     run_id = f"airflow-{context['run_id']}" if context.get("run_id") else None
-    store_results(warehouse_url(), TransformResult(command=command, success=success, nodes=nodes), run_id)
+    store_results(connection_warehouse_url(), TransformResult(command=command, success=success, nodes=nodes), run_id)

@@ -1,12 +1,14 @@
 """Run Airflow locally with its state inside the project (``.state/airflow``).
 
 Used by ``make run`` and the tests: metadata in SQLite, DAGs from ``dags/``, no examples,
-no usage telemetry, and the warehouse URL handed to task processes through the environment
-(never through XCom, which would store it in the metadata database).
+no usage telemetry, and the warehouse handed to task processes as the connection
+``reform_warehouse`` in their environment (never through XCom, which would store it in the
+metadata database). The long-running local deployment is :mod:`reform_etl.airflow_deploy`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import socket
@@ -14,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .airflow_connection import connection_env
 from .airflow_dbt import ManifestError, ensure_manifest
 from .config import settings
 from .embedded_db import warehouse_url
@@ -50,7 +53,9 @@ def airflow_env(url: str | None = None) -> dict[str, str]:
         }
     )
     if url:
+        # Tasks read the connection; WAREHOUSE_URL stays for the library calls outside tasks.
         env["WAREHOUSE_URL"] = url
+        env.update(connection_env(url))
     return env
 
 
@@ -63,15 +68,25 @@ def _run_logged(args: list[str], env: dict[str, str], log: Path) -> None:
         subprocess.run(args, env=env, stdout=handle, stderr=subprocess.STDOUT, check=True)
 
 
-def ensure_metadata(env: dict[str, str]) -> None:
-    """``airflow db migrate``, the load pool and the dbt manifest, each once (fast no-op afterwards)."""
+def ensure_metadata(env: dict[str, str], *, pool: bool = True) -> None:
+    """``airflow db migrate``, the load pool and the dbt manifest, each once (fast no-op afterwards).
+
+    The migration is repeated when Airflow's version or its metadata database changes.
+    ``pool=False`` leaves the pool to the caller (the local deployment creates it over the API).
+    """
+    from importlib.metadata import version
+
     home = Path(env["AIRFLOW_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     stamp = home / ".migrated"
-    if not stamp.exists():
+    # A digest, not the URL: the URL may hold the database password.
+    database = hashlib.sha256(env.get("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "sqlite").encode()).hexdigest()[:16]
+    migrated = f"{version('apache-airflow-core')} {database}"
+    if not stamp.exists() or stamp.read_text() not in ("", migrated):
         _run_logged([_airflow(), "db", "migrate"], env, home / "db_migrate.log")
-        stamp.touch()
-    ensure_pool(env)
+        stamp.write_text(migrated)
+    if pool:
+        ensure_pool(env)
     try:
         ensure_manifest()
     except ManifestError as exc:

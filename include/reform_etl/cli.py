@@ -31,6 +31,8 @@ db_app = typer.Typer(help="Start, stop or inspect the embedded PostgreSQL (used 
 app.add_typer(db_app, name="db")
 gx_app = typer.Typer(help="Keep the committed Great Expectations context in step with the suites in code.")
 app.add_typer(gx_app, name="expectations")
+airflow_app = typer.Typer(help="A local Airflow (api-server, scheduler, dag-processor, triggerer) on this machine.")
+app.add_typer(airflow_app, name="airflow")
 
 # soft_wrap: a message naming a long path must stay on one line so it can be grepped
 # and copied; rich would otherwise break it at the terminal width.
@@ -527,6 +529,86 @@ def db_status() -> None:
         raise typer.Exit(1)
 
 
+@airflow_app.command("up")
+def airflow_up(
+    slots: Annotated[
+        int | None, typer.Option(help="Task slots (executor parallelism and load pool); default 4 on first start.")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="UI port on first start (default 8080, or a free one).")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the UI and the DAGs.")] = 300,
+) -> None:
+    """Start the local deployment (or what of it is not running) and print the UI's URL and login."""
+    from .airflow_deploy import DeploymentError, LocalDeployment
+
+    deployment = LocalDeployment(slots=slots, port=port)
+    url = _url()
+    out.print(f"Warehouse: {'WAREHOUSE_URL' if settings().warehouse_url else 'embedded PostgreSQL ' + url}")
+    out.print(f"Starting Airflow (LocalExecutor) under {deployment.home}; this takes a minute the first time…")
+    try:
+        state = deployment.up(timeout=timeout)
+    except DeploymentError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(EXIT_AIRFLOW) from None
+    _print_deployment(deployment, state)
+    out.print("reform_ingest, reform_transform and reform_report are unpaused: drop files into the landing folder")
+    out.print(f"({settings().landing_dir}) and the next scheduled reform_ingest picks them up.")
+    out.print("Stop it with [bold]reform-etl airflow down[/].")
+
+
+@airflow_app.command("down")
+def airflow_down(
+    with_db: Annotated[bool, typer.Option("--with-db", help="Also stop the embedded PostgreSQL.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds each component has to stop before SIGKILL.")] = 30,
+) -> None:
+    """Stop the local deployment's components (the embedded database keeps running unless --with-db)."""
+    from .airflow_deploy import LocalDeployment
+
+    stopped = LocalDeployment().down(timeout=timeout, with_db=with_db)
+    out.print(f"stopped: {', '.join(stopped)}" if stopped else "no Airflow component was running")
+    if with_db:
+        out.print(
+            "embedded PostgreSQL stopped" if not settings().warehouse_url else "WAREHOUSE_URL is not ours to stop"
+        )
+    elif not settings().warehouse_url:
+        out.print(
+            "The embedded PostgreSQL is still running (warehouse and Airflow metadata); "
+            "`reform-etl db stop` or `airflow down --with-db` stops it."
+        )
+
+
+@airflow_app.command("status")
+def airflow_status(as_json: JsonOption = False) -> None:
+    """Each component's pid and whether it runs, the UI, the DAGs' pause states and last runs."""
+    from dataclasses import asdict
+
+    from .airflow_deploy import LocalDeployment
+
+    deployment = LocalDeployment()
+    if not deployment.config_file.exists():
+        out.print("the local deployment has never been started: `reform-etl airflow up`")
+        raise typer.Exit(1)
+    state = deployment.status()
+    if as_json:
+        out.print_json(json.dumps(asdict(state) | {"admin_password": deployment.admin_password}, default=str))
+    else:
+        _print_deployment(deployment, state)
+    if not state.running:
+        raise typer.Exit(1)
+
+
+def _print_deployment(deployment, state) -> None:  # type: ignore[no-untyped-def]
+    table = Table("component", "pid", "alive")
+    for component in state.components:
+        table.add_row(component.name, str(component.pid or "-"), "yes" if component.alive else "[red]no[/]")
+    out.print(table)
+    out.print(f"UI: {state.url}  user admin, password {deployment.admin_password}")
+    out.print(f"(the password is kept in {deployment.config_file}, readable by you only)")
+    for dag_id, paused in state.paused.items():
+        run = state.last_runs.get(dag_id)
+        last = f"{run['run_type']} {run['state']} at {run.get('run_after')}" if run else "no run yet"
+        out.print(f"{dag_id}: {'paused' if paused else 'active'}; last run: {last}")
+
+
 @gx_app.command("sync")
 def expectations_sync() -> None:
     """Rewrite expectations/gx from the suites defined in reform_etl.validation."""
@@ -561,7 +643,7 @@ def demo(
 
 def _summarise_last_airflow_run(url: str) -> None:
     from . import pipeline
-    from .warehouse import connect
+    from .warehouse import connect, redact
 
     with connect(url) as conn:
         row = conn.execute(
@@ -580,7 +662,7 @@ def _summarise_last_airflow_run(url: str) -> None:
     out.print("Mart rows: " + ", ".join(f"{k} {v}" for k, v in marts.items()))
     out.print(f"Data-quality report: {settings().reports_dir / 'dq' / 'index.html'}")
     out.print(f"Scorecard dashboard: {settings().reports_dir / 'scorecard' / 'index.html'}")
-    out.print("Query the marts: psql " + url + " -c 'select * from marts.fct_dossier_processing limit 5'")
+    out.print("Query the marts: psql " + redact(url) + " -c 'select * from marts.fct_dossier_processing limit 5'")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ without configuration and nothing leaks into the user's home directory.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -69,6 +70,23 @@ class Settings:
     def max_unzipped_bytes(self) -> int:
         """An XLSX that would expand beyond this is refused before it is opened (zip bombs)."""
         return int(os.environ.get("REFORM_MAX_UNZIPPED_BYTES", str(512 << 20)))
+
+    @property
+    def failure_notifiers(self) -> list[dict[str, object]]:
+        """Extra Airflow notifiers for failed tasks: ``REFORM_FAILURE_NOTIFIERS``, a JSON list of
+        ``{"class": "package.module.Notifier", "args": {...}}`` (empty: only the project's own)."""
+        raw = os.environ.get("REFORM_FAILURE_NOTIFIERS", "").strip()
+        if not raw:
+            return []
+        value = json.loads(raw)
+        if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+            raise ValueError('REFORM_FAILURE_NOTIFIERS must be a JSON list of {"class": ..., "args": {...}} objects')
+        return value
+
+    @property
+    def dbt_role(self) -> str | None:
+        """Role dbt switches to after logging in (``REFORM_DBT_ROLE``, empty: the login user's own)."""
+        return os.environ.get("REFORM_DBT_ROLE", "reform_transformer").strip() or None
 
     @property
     def warehouse_url(self) -> str | None:

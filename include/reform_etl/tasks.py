@@ -1,7 +1,8 @@
 """Airflow task bodies: plain functions over JSON-able values, so DAG files stay thin.
 
-Tasks find the warehouse themselves (``WAREHOUSE_URL`` or the embedded server) instead of
-receiving a URL through XCom, which would put credentials in Airflow's metadata database.
+Tasks find the warehouse themselves (the Airflow Connection ``reform_warehouse``; outside
+Airflow ``WAREHOUSE_URL`` or the embedded server) instead of receiving a URL through XCom,
+which would put credentials in Airflow's metadata database.
 A ``run`` dict (``run_id`` as written to ``audit.pipeline_runs``, ``landing``) is what
 flows between the tasks of one DAG run.
 """
@@ -12,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from . import pipeline, warehouse
+from .airflow_connection import connection_warehouse_url as warehouse_url
 from .config import settings
-from .embedded_db import warehouse_url
 from .ingest import sha256_of
 from .periods import identity_from_filename
 

@@ -1,7 +1,8 @@
 """Run the dbt project against the warehouse and keep its test results in ``audit``.
 
 dbt reads its connection from ``REFORM_PG_*`` variables (see ``dbt_project/profiles.yml``);
-they are derived here from the warehouse URL so that one setting drives everything.
+they are derived here from the warehouse URL so that one setting drives everything. dbt
+works as ``reform_transformer`` (``REFORM_DBT_ROLE``) when the login user may switch to it.
 """
 
 from __future__ import annotations
@@ -46,6 +47,17 @@ class TransformResult:
         return sum(1 for n in self.nodes if n.resource_type == resource_type and (status is None or n.status == status))
 
 
+def dbt_role(url: str) -> str:
+    """``REFORM_DBT_ROLE`` when the login user may switch to it, else "" (dbt keeps the login's rights)."""
+    from . import warehouse
+
+    role = settings().dbt_role
+    if not role:
+        return ""
+    with warehouse.connect(url) as conn:
+        return role if warehouse.can_use_role(conn, role) else ""
+
+
 def dbt_environment(url: str) -> dict[str, str]:
     parts = urlsplit(url)
     state = settings().state_dir / "dbt"
@@ -83,7 +95,7 @@ def run_dbt(url: str, args: Sequence[str]) -> TransformResult:
     from dbt.cli.main import dbtRunner
 
     project = settings().dbt_project_dir
-    with temporary_environment(dbt_environment(url)):
+    with temporary_environment(dbt_environment(url) | {"REFORM_PG_ROLE": dbt_role(url)}):
         outcome = dbtRunner().invoke([*args, "--project-dir", str(project), "--quiet"])
     if outcome.exception is not None:
         raise TransformFailed(f"dbt {' '.join(args)} could not run: {outcome.exception}")

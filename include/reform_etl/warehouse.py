@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 LOADER_ROLE = "reform_loader"
 TRANSFORMER_ROLE = "reform_transformer"
 BI_ROLE = "bi_reader"
+# Schemas dbt builds in (dbt_project.yml and macros/generate_schema_name.sql). They are
+# created here, by the login user, so that dbt running as the transformer needs CREATE on
+# these schemas only, not on the whole database.
+DBT_SCHEMAS = ("staging", "intermediate", "marts", "reference", "snapshots")
 
 _SQL_TYPES = {
     k.TEXT: "text",
@@ -237,7 +241,7 @@ def bootstrap(conn: psycopg.Connection) -> None:
     with conn.transaction():
         # Serialise concurrent bootstraps (parallel Airflow tasks on a fresh database).
         conn.execute("select pg_advisory_xact_lock(hashtext('reform_etl.bootstrap'))")
-        for schema in ("raw", "audit", "marts"):
+        for schema in ("raw", "audit", *DBT_SCHEMAS):
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
         new_counts = conn.execute("select to_regclass('audit.file_period_counts') is null").fetchone()
         conn.execute(AUDIT_DDL)
@@ -317,7 +321,7 @@ def _ensure_roles(conn: psycopg.Connection) -> None:
         "grant usage on schema raw, audit to {transformer}",
         "grant select on all tables in schema raw, audit to {transformer}",
         "alter default privileges in schema raw, audit grant select on tables to {transformer}",
-        "grant usage, create on schema marts to {transformer}",
+        "grant usage, create on schema staging, intermediate, marts, reference, snapshots to {transformer}",
         # BI reads the marts and the audit trail, nothing else.
         "grant usage on schema marts, audit to {bi}",
         "grant select on all tables in schema audit to {bi}",
@@ -325,7 +329,53 @@ def _ensure_roles(conn: psycopg.Connection) -> None:
         "revoke all on schema raw from {bi}",
     ):
         conn.execute(sql.SQL(statement).format(loader=loader, transformer=transformer, bi=bi))
+    _join_roles(conn)
+    _hand_dbt_relations_to_transformer(conn)
     _enable_bi_login(conn)
+
+
+def _join_roles(conn: psycopg.Connection) -> None:
+    """Make the login user a member of the loader and transformer roles, so it may switch to them.
+
+    A superuser already may. A login user with CREATEROLE (PostgreSQL 16) administers the
+    roles it created but is not a member of them until it grants them to itself.
+    """
+    for role in (LOADER_ROLE, TRANSFORMER_ROLE):
+        if can_use_role(conn, role):
+            continue
+        try:
+            with conn.transaction():
+                conn.execute(sql.SQL("grant {} to current_user").format(sql.Identifier(role)))
+        except psycopg.errors.InsufficientPrivilege as exc:
+            log.warning("cannot make the login user a member of %s: %s", role, exc)
+
+
+_NOT_TRANSFORMERS_SQL = """
+select n.nspname, c.relname, c.relkind
+from pg_class c join pg_namespace n on n.oid = c.relnamespace
+where n.nspname = any(%(schemas)s) and c.relkind in ('r', 'v', 'm', 'p')
+  and c.relowner <> (select oid from pg_roles where rolname = %(role)s)
+order by n.nspname, c.relname
+"""
+
+
+def _hand_dbt_relations_to_transformer(conn: psycopg.Connection) -> None:
+    """Give dbt's relations built by another user (an earlier release, a superuser's dbt) to the transformer.
+
+    dbt replaces a table by renaming and dropping the old one, which only its owner may
+    do; owning what it builds is the least the transformer needs. A no-op (one catalogue
+    query) once everything is the transformer's.
+    """
+    kinds = {"r": "table", "p": "table", "v": "view", "m": "materialized view"}
+    rows = conn.execute(_NOT_TRANSFORMERS_SQL, {"schemas": list(DBT_SCHEMAS), "role": TRANSFORMER_ROLE}).fetchall()
+    for schema, name, kind in rows:
+        conn.execute(
+            sql.SQL("alter {} {} owner to {}").format(
+                sql.SQL(kinds[kind]), sql.Identifier(schema, name), sql.Identifier(TRANSFORMER_ROLE)
+            )
+        )
+    if rows:
+        log.info("handed %s dbt relation(s) built by another user to %s", len(rows), TRANSFORMER_ROLE)
 
 
 def _enable_bi_login(conn: psycopg.Connection) -> None:
@@ -342,16 +392,21 @@ def _enable_bi_login(conn: psycopg.Connection) -> None:
     conn.execute(sql.SQL("alter role {} login password {}").format(sql.Identifier(BI_ROLE), sql.Literal(password)))
 
 
+def can_use_role(conn: psycopg.Connection, role: str) -> bool:
+    """True when ``role`` exists and the login user may ``set role`` to it."""
+    row = conn.execute(
+        "select pg_has_role(current_user, oid, 'MEMBER') from pg_roles where rolname = %s", (role,)
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def act_as(conn: psycopg.Connection, role: str) -> bool:
     """Switch the session to a least-privilege role when the login user may use it.
 
     Returns False (and keeps the login user's rights) on a warehouse where the project's
     roles do not exist or the user is not a member of them.
     """
-    row = conn.execute(
-        "select pg_has_role(current_user, oid, 'MEMBER') from pg_roles where rolname = %s", (role,)
-    ).fetchone()
-    if not row or not row[0]:
+    if not can_use_role(conn, role):
         log.info("role %s not available to %s; loading with the login user's rights", role, "the login user")
         return False
     conn.execute(sql.SQL("set role {}").format(sql.Identifier(role)))

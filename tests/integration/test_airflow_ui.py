@@ -9,7 +9,6 @@ screenshot goes to docs/images/airflow-ui.png.
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import secrets
@@ -19,7 +18,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -33,7 +31,7 @@ from reform_etl.airflow_local import (
     stop,
 )
 from reform_etl.config import settings
-from tests.support import write_landing
+from tests.support import DevTools, devtools_browser, write_landing
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,95 +50,10 @@ def _chromium() -> str:
     pytest.skip("headless Chromium is not available; install the Debian package `chromium`")
 
 
-class DevTools:
-    """The few Chrome DevTools protocol calls the test needs, over one websocket."""
-
-    def __init__(self, ws_url: str) -> None:
-        from websockets.sync.client import connect
-
-        self._ws = connect(ws_url, max_size=None, open_timeout=20)
-        self._ids = itertools.count(1)
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        number = next(self._ids)
-        self._ws.send(json.dumps({"id": number, "method": method, "params": params}))
-        while True:
-            message = json.loads(self._ws.recv(timeout=60))
-            if message.get("id") == number:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return dict(message.get("result", {}))
-
-    def evaluate(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        return result.get("result", {}).get("value")
-
-    def wait_for(self, expression: str, timeout: float, what: str) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = self.evaluate(expression)
-            if value:
-                return value
-            time.sleep(0.5)
-        text = self.evaluate("document.body ? document.body.innerText.slice(0, 1500) : ''")
-        url = self.evaluate("location.href")
-        raise AssertionError(f"timed out waiting for {what} at {url}; the page shows:\n{text}")
-
-    def type_into(self, selector: str, text: str) -> None:
-        # Focus plus insertText goes through the browser's input pipeline, so the React
-        # form sees real input events (setting .value would not).
-        assert self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); "
-            "if (!e) return false; e.focus(); return true; })()"
-        ), selector
-        self.call("Input.insertText", text=text)
-
-    def close(self) -> None:
-        self._ws.close()
-
-
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[DevTools]:
-    binary = _chromium()
-    port = free_port()
-    process = spawn(
-        [
-            binary,
-            "--headless=new",
-            "--no-sandbox",  # we run as root in CI containers
-            "--disable-gpu",
-            "--no-first-run",
-            "--disable-extensions",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--metrics-recording-only",
-            "--remote-debugging-address=127.0.0.1",
-            f"--remote-debugging-port={port}",
-            f"--user-data-dir={tmp_path / 'chromium'}",
-            "--window-size=1440,1000",
-            "about:blank",
-        ],
-        os.environ.copy(),
-        tmp_path / "chromium.log",
-    )
-    try:
-        deadline = time.monotonic() + 30
-        page = None
-        while page is None and time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=2) as answer:
-                    page = next((t for t in json.loads(answer.read()) if t.get("type") == "page"), None)
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.3)
-        assert page, f"Chromium did not start:\n{(tmp_path / 'chromium.log').read_text(errors='replace')[-2000:]}"
-        tools = DevTools(page["webSocketDebuggerUrl"])
-        tools.call("Page.enable")
-        tools.call("Runtime.enable")
+    with devtools_browser(_chromium(), tmp_path) as tools:
         yield tools
-        tools.close()
-    finally:
-        stop(process, timeout=5)
 
 
 def _wait_http(url: str, timeout: float, log: Path) -> None:

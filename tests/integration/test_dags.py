@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from reform_etl import backfill, pipeline, tasks
-from reform_etl.airflow_callbacks import failure_line, task_failed
+from reform_etl.airflow_callbacks import ReformFailureNotifier, failure_line, task_failed
 from reform_etl.airflow_dbt import ensure_manifest, mart_models
 from reform_etl.airflow_local import airflow_env, airflow_home, dags_test
 from reform_etl.config import settings
@@ -216,7 +216,8 @@ def test_backfill_reprocesses_one_province_and_period_and_nothing_else(warehouse
 
 
 @pytest.mark.integration
-def test_failure_callback_logs_records_and_calls_the_webhook(warehouse_url, query, monkeypatch, caplog):
+@pytest.mark.parametrize("handler", [task_failed, ReformFailureNotifier()], ids=["function", "notifier"])
+def test_failure_callback_logs_records_and_calls_the_webhook(handler, warehouse_url, query, monkeypatch, caplog):
     pipeline.prepare(warehouse_url, run_id="airflow-manual__x", trigger="airflow", landing=Path("."))
     received: list[dict[str, object]] = []
 
@@ -238,11 +239,11 @@ def test_failure_callback_logs_records_and_calls_the_webhook(warehouse_url, quer
     context = {"ti": TI(), "exception": ConnectionError("warehouse at db:5432 refused the connection")}
     try:
         monkeypatch.delenv("REFORM_ALERT_WEBHOOK_URL", raising=False)
-        task_failed(context)
+        handler(context)
         assert received == []
         monkeypatch.setenv("REFORM_ALERT_WEBHOOK_URL", f"http://127.0.0.1:{server.server_port}/hook")
         with caplog.at_level("ERROR", logger="airflow.task"):
-            task_failed(context)
+            handler(context)
     finally:
         server.shutdown()
     line = "REFORM TASK FAILED reform_ingest.ingest[3] run=manual__x try=4: ConnectionError: warehouse at db:5432"

@@ -192,3 +192,34 @@ def test_metabase_is_pre_pointed_at_the_warehouse_as_bi_reader():
     )
     assert "login password" in (ROOT / "docker" / "warehouse-init.sh").read_text()
     assert "COPY --chown=airflow:root docker /opt/reform/docker" in DOCKERFILE
+
+
+SECRETS = (
+    "AIRFLOW_DB_PASSWORD",
+    "WAREHOUSE_PASSWORD",
+    "BI_READER_PASSWORD",
+    "AIRFLOW_ADMIN_PASSWORD",
+    "AIRFLOW_JWT_SECRET",
+    "AIRFLOW_FERNET_KEY",
+    "MB_ADMIN_PASSWORD",
+)
+
+
+def test_no_secret_has_a_default_so_compose_refuses_to_start_without_it():
+    text = (ROOT / "docker-compose.yml").read_text()
+    uses = re.findall(r"\$\{(\w+)(:?[-?])?([^}]*)\}", text)
+    secret_uses = [(name, op) for name, op, _ in uses if name in SECRETS or re.search(r"PASSWORD|SECRET|KEY", name)]
+    assert {name for name, _ in secret_uses} == set(SECRETS), "a secret is missing from the test's list"
+    assert all(op == ":?" for _, op in secret_uses), [u for u in secret_uses if u[1] != ":?"]
+    # No literal password either: every password in a URL is a ${...} reference.
+    references = re.sub(r"\$\{[^}]*\}", "REFERENCE", text)
+    passwords = re.findall(r"://[^\s:/@]+:([^\s@]+)@", references)
+    assert passwords and set(passwords) == {"REFERENCE"}, passwords
+
+
+def test_airflow_gets_the_warehouse_as_the_connection_reform_warehouse():
+    for name in AIRFLOW_SERVICES:
+        env = SERVICES[name]["environment"]
+        conn = env["AIRFLOW_CONN_REFORM_WAREHOUSE"]
+        assert conn.startswith("postgresql://reform:${WAREHOUSE_PASSWORD:?") and conn.endswith("@warehouse:5432/reform")
+        assert conn == env["WAREHOUSE_URL"], "the connection and the command line's URL name the same warehouse"

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import warehouse
+from ..airflow_connection import connection_warehouse_url as warehouse_url
 from ..config import settings
-from ..embedded_db import warehouse_url
 from . import runner, state
 from .registry import load_registry
 
