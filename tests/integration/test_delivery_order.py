@@ -17,7 +17,7 @@ import os
 import random
 import shutil
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import psycopg
@@ -30,30 +30,17 @@ from reform_etl.transform import run_dbt
 
 from . import marts_fixtures as fx
 from . import warehouse_state as state
+from .deliveries import T0
+from .deliveries import records as _records
+from .deliveries import summary as _summary
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 # Everything but the tests: the comparison is about what the models hold.
 BUILD = ("build", "--exclude-resource-type", "test", "--exclude-resource-type", "unit_test")
 # Between waves, the dossier models (and the views they read), so that later waves meet an
 # incremental table that has already consumed some deliveries.
 INCREMENTAL = (*BUILD, "--select", "+int_dossier_records__monthly")
-
-
-def _summary(landing: Path, name: str, line: str, when: datetime) -> Path:
-    folder = landing / "dossier_summary"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(fx.SUMMARY_HEADER + line, encoding="utf-8")
-    mark_delivered(path, when)
-    return path
-
-
-def _records(landing: Path, delivery: tuple[str, list[str]], when: datetime) -> Path:
-    path = fx.write_records(landing, delivery)
-    mark_delivered(path, when)
-    return path
 
 
 def _deliveries(landing: Path) -> list[tuple[Path, str]]:
