@@ -36,6 +36,7 @@ DATABASE = "reform"
 SUPERUSER = "postgres"
 PREFERRED_PORT = 55432
 SERVICE_USER = "reformpg"
+OWNER_FILE = "state-folder"
 _OTHERS_FIX = "Or set WAREHOUSE_URL to use a PostgreSQL you run yourself."
 
 
@@ -197,11 +198,14 @@ class EmbeddedServer:
         link = self.root / "data"
         if link.is_symlink() or (not link.exists() and not _as_user(user, "test", "-x", str(self.root))):
             # The service user cannot enter the state folder: its data goes to a folder it owns.
-            own = Path(os.readlink(link)).parent if link.is_symlink() else runtime / "pg" / _digest(str(self.root))
+            own = Path(os.readlink(link)).parent if link.is_symlink() else runtime / "pg" / _digest(str(self.root.absolute()))
             if not own.is_dir():
+                _forget_orphans(runtime / "pg")
                 _make_folders(own)
                 os.chown(own, user.pw_uid, user.pw_gid)
                 own.chmod(0o700)
+                # Which state folder it serves, so a folder whose checkout is gone can be removed.
+                (own / OWNER_FILE).write_text(f"{self.root.absolute()}\n", encoding="utf-8")
             if not link.is_symlink():
                 link.symlink_to(own / "data", target_is_directory=True)
         else:
@@ -214,7 +218,7 @@ class EmbeddedServer:
             raise _cannot_start(
                 f"its service user {user.pw_name} cannot write {home} or run {binaries / 'bin' / 'postgres'}",
                 f"Set REFORM_PG_RUNTIME_DIR to a folder whose parents every user may enter (now {runtime}), "
-                f"or remove {self.root / 'data'} to let it choose a place again, or run as a user other than root.",
+                f"or move {self.root / 'data'} away to let it choose a place again, or run as a user other than root.",
             )
 
     def _service_user(self) -> pwd.struct_passwd | None:
@@ -327,6 +331,39 @@ def _identity(user: pwd.struct_passwd | None) -> dict[str, object]:
 def _as_user(user: pwd.struct_passwd, *test: str) -> bool:
     """Whether ``test`` (a `test` expression) holds for ``user``: its access, not root's."""
     return subprocess.run(list(test), capture_output=True, cwd="/", **_identity(user), timeout=30).returncode == 0
+
+
+def _forget_orphans(folders: Path) -> None:
+    """Remove data folders under ``runtime/pg`` whose state folder no longer links to them.
+
+    Their checkout (or a test's temporary folder) is gone, so nothing can reach that data
+    again; a server still running from one is left alone.
+    """
+    for own in folders.glob("*/"):
+        try:
+            state = Path((own / OWNER_FILE).read_text(encoding="utf-8").strip())
+        except OSError:
+            continue
+        link = state / "data"
+        if link.is_symlink() and Path(os.readlink(link)).parent == own:
+            continue
+        if _server_alive(own / "data"):
+            continue
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def _server_alive(data: Path) -> bool:
+    try:
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _make_folders(path: Path) -> Path:

@@ -25,6 +25,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from reform_etl.embedded_db import EmbeddedServer
 from tests.support import write_landing
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -108,7 +109,7 @@ def _first_run(clone: Path, user: pwd.struct_passwd | None) -> str:
 
 def _forget_server(clone: Path) -> None:
     link = clone / ".state" / "pg" / "data"
-    if link.is_symlink():
+    if link.is_symlink() and Path(os.readlink(link)).parent.exists():
         shutil.rmtree(Path(os.readlink(link)).parent, ignore_errors=True)
 
 
@@ -126,13 +127,35 @@ def test_as_root_in_a_closed_folder(closed_home: Path):
     before = _modes(watched)
     try:
         data = _first_run(clone, user=None)
+        assert _modes(watched) == before
+        # reformpg cannot enter the clone: its data lives in a folder of its own, linked from the state folder.
+        assert (clone / ".state" / "pg" / "data").is_symlink()
+        assert data == os.readlink(clone / ".state" / "pg" / "data")
+        assert Path(data).stat().st_uid == pwd.getpwnam("reformpg").pw_uid
+
+        # Once the checkout is gone, the next server set up as root removes the orphaned data.
+        shutil.rmtree(clone)
+        other = EmbeddedServer(closed_home / "other" / "pg")
+        other.start(fast_unsafe=True)
+        other.destroy()
+        assert not Path(data).parent.exists()
     finally:
         _forget_server(clone)
-    assert _modes(watched) == before
-    # reformpg cannot enter the clone, so its data lives in a folder of its own, linked from the state folder.
-    assert (clone / ".state" / "pg" / "data").is_symlink()
-    assert data == os.readlink(clone / ".state" / "pg" / "data")
-    assert not Path(data).parent.exists()  # and the test cleaned it up
+
+
+def test_as_root_in_an_open_folder_the_data_stays_in_the_state_folder():
+    # Like a checkout under /srv: every folder above it may be entered by everyone.
+    home = Path(tempfile.mkdtemp(prefix="reform-open-"))
+    try:
+        home.chmod(0o755)
+        clone = _clone(home, sys.executable)
+        before = _modes(_above(clone))
+        data = _first_run(clone, user=None)
+        assert _modes(_above(clone)) == before
+        assert Path(data) == clone / ".state" / "pg" / "data" and not Path(data).is_symlink()
+        assert Path(data).stat().st_uid == pwd.getpwnam("reformpg").pw_uid
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def test_as_root_a_runtime_folder_the_service_user_cannot_reach_is_one_clear_paragraph(closed_home: Path):
