@@ -392,6 +392,8 @@ def settings() -> Settings:
     Cached per distinct set of the project's variables, so the environment is parsed once
     while a test or a task that changes a variable still sees the change.
     """
-    names = {str(f.validation_alias) for f in Settings.model_fields.values()}
-    snapshot = tuple(sorted((k, v) for k, v in os.environ.items() if k in names))
+    snapshot = tuple(sorted((k, v) for k, v in os.environ.items() if k in _VARIABLES))
     return _settings_for(snapshot)
+
+
+_VARIABLES = frozenset(variables())
