@@ -198,7 +198,11 @@ class EmbeddedServer:
         link = self.root / "data"
         if link.is_symlink() or (not link.exists() and not _as_user(user, "test", "-x", str(self.root))):
             # The service user cannot enter the state folder: its data goes to a folder it owns.
-            own = Path(os.readlink(link)).parent if link.is_symlink() else runtime / "pg" / _digest(str(self.root.absolute()))
+            own = (
+                Path(os.readlink(link)).parent
+                if link.is_symlink()
+                else runtime / "pg" / _digest(str(self.root.absolute()))
+            )
             if not own.is_dir():
                 _forget_orphans(runtime / "pg")
                 _make_folders(own)
@@ -334,15 +338,19 @@ def _as_user(user: pwd.struct_passwd, *test: str) -> bool:
 
 
 def _forget_orphans(folders: Path) -> None:
-    """Remove data folders under ``runtime/pg`` whose state folder no longer links to them.
+    """Remove data folders under ``runtime/pg`` whose temporary state folder is gone.
 
-    Their checkout (or a test's temporary folder) is gone, so nothing can reach that data
-    again; a server still running from one is left alone.
+    Test runs and throw-away clones under the temporary folder leave them behind, and
+    nothing can reach that data again. A state folder elsewhere may only be out of sight
+    (an unmounted disk), so its data is never removed here; neither is a running server's.
     """
+    scratch = Path(tempfile.gettempdir()).resolve()
     for own in folders.glob("*/"):
         try:
             state = Path((own / OWNER_FILE).read_text(encoding="utf-8").strip())
         except OSError:
+            continue
+        if not state.is_relative_to(scratch):
             continue
         link = state / "data"
         if link.is_symlink() and Path(os.readlink(link)).parent == own:

@@ -114,11 +114,13 @@ def _forget_server(clone: Path) -> None:
 
 
 @pytest.fixture
-def closed_home(tmp_path: Path) -> Iterator[Path]:
-    home = tmp_path / "home"
-    home.mkdir(mode=0o700)
+def closed_home() -> Iterator[Path]:
+    # Like `mktemp -d`: only root may enter it. Under the temporary folder, where the data
+    # folders of vanished state folders are cleaned up.
+    home = Path(tempfile.mkdtemp(prefix="reform-first-run-"))
     home.chmod(0o700)
     yield home
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def test_as_root_in_a_closed_folder(closed_home: Path):
@@ -220,7 +222,9 @@ def user_home(ordinary_user: pwd.struct_passwd) -> Iterator[Path]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-def test_as_an_ordinary_user_in_their_closed_folder(ordinary_user: pwd.struct_passwd, user_home: Path, tmp_path: Path):
+def test_as_an_ordinary_user_in_their_closed_folder(
+    ordinary_user: pwd.struct_passwd, user_home: Path, closed_home: Path
+):
     clone = _clone(user_home, _python_for(ordinary_user))
     subprocess.run(["chown", "-R", f"{ordinary_user.pw_uid}:{ordinary_user.pw_gid}", str(clone)], check=True)
     watched = [*_above(clone), *(clone / ".venv").rglob("pgserver*/**/*")]
@@ -231,7 +235,7 @@ def test_as_an_ordinary_user_in_their_closed_folder(ordinary_user: pwd.struct_pa
     assert Path(data).stat().st_uid == ordinary_user.pw_uid
 
     # A state folder they may not write: one paragraph naming it, no traceback.
-    closed = tmp_path / "not-theirs"
+    closed = closed_home / "not-theirs"
     refused = _reform_etl(clone, "db", "start", user=ordinary_user, REFORM_STATE_DIR=str(closed))
     assert refused.returncode == 3, refused.stdout + refused.stderr
     message = " ".join(refused.stderr.split())
