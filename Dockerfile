@@ -1,5 +1,5 @@
 # The project's Airflow image: the official Airflow 3 image (same version as the pin in
-# requirements.txt) plus the pinned set, the reform_etl library, the DAGs, the dbt project
+# requirements.txt) plus the reform_etl package and what it needs to run, the DAGs, the dbt project
 # and the Great Expectations context. One image serves every Airflow component.
 FROM apache/airflow:3.3.2-python3.11
 
@@ -10,12 +10,12 @@ RUN mkdir -p /data/landing /data/archive /data/reports /data/state \
     && chown -R airflow:root /data
 USER airflow
 
+# The package with its runtime dependencies only (no test or lint tools), each at the
+# version of the tested lock: requirements.txt serves as constraints, not as the list.
 COPY --chown=airflow:root requirements.txt /opt/reform/requirements.txt
-RUN pip install --no-cache-dir -r /opt/reform/requirements.txt
-
 COPY --chown=airflow:root pyproject.toml README.md /opt/reform/
 COPY --chown=airflow:root include /opt/reform/include
-RUN pip install --no-cache-dir --no-deps -e /opt/reform
+RUN pip install --no-cache-dir -c /opt/reform/requirements.txt /opt/reform
 
 COPY --chown=airflow:root dags /opt/reform/dags
 COPY --chown=airflow:root dbt_project /opt/reform/dbt_project

@@ -26,22 +26,21 @@ rows (through the alias `reform_raw_loaded`); `reform_transform` is scheduled on
 
 from __future__ import annotations
 
-import os
-
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Metadata, Param, dag, get_current_context, task
 
 from reform_etl.airflow_callbacks import default_args
 from reform_etl.assets import RAW_ALIAS, any_of, kind_names, landing_assets, raw_asset
+from reform_etl.config import settings
 
 LOAD_POOL = "reform_db_loads"
-SCHEDULE = os.environ.get("REFORM_INGEST_SCHEDULE", "*/30 * * * *").strip()
+SCHEDULE = settings().ingest_schedule
 _TZ = "Asia/Ho_Chi_Minh"
 
 
 def _schedule() -> object:
     landing = any_of(landing_assets())
-    if SCHEDULE.lower() in ("", "none", "off"):
+    if SCHEDULE is None:
         return landing
     return AssetOrTimeSchedule(timetable=CronTriggerTimetable(SCHEDULE, timezone=_TZ), assets=landing)
 

@@ -25,8 +25,6 @@ on which `reform_report` is scheduled.
 
 from __future__ import annotations
 
-import os
-
 import pendulum
 from airflow.sdk import dag, get_current_context, task
 
@@ -38,8 +36,8 @@ from reform_etl.config import settings
 MANIFEST = manifest_path()
 # dbt selectors (Cosmos syntax: "+fct_dossier_processing", "tag:daily", "path:models/marts"),
 # space separated, to deploy part of the project; empty renders every node.
-SELECT = os.environ.get("REFORM_DBT_SELECT", "").split()
-EXCLUDE = os.environ.get("REFORM_DBT_EXCLUDE", "").split()
+SELECT = list(settings().dbt_select)
+EXCLUDE = list(settings().dbt_exclude)
 
 
 def dbt_group():  # type: ignore[no-untyped-def]

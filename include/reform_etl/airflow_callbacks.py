@@ -24,7 +24,6 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-import os
 import urllib.request
 from collections.abc import Mapping
 from datetime import timedelta
@@ -113,9 +112,10 @@ def record_failure(url: str, facts: Mapping[str, Any]) -> None:
 
 def notify(facts: Mapping[str, Any], line: str) -> bool:
     """POST the failure to ``REFORM_ALERT_WEBHOOK_URL``; False (and no call) when it is unset."""
-    target = os.environ.get(WEBHOOK_ENV, "").strip()
-    if not target:
+    secret = settings().alert_webhook_url
+    if secret is None:
         return False
+    target = secret.get_secret_value().strip()
     body = json.dumps({"text": line, **facts}, default=str).encode()
     request = urllib.request.Request(target, data=body, headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the operator chose the URL
@@ -174,7 +174,7 @@ def default_args(**overrides: Any) -> dict[str, Any]:
     """Task defaults for the project's DAGs; ``REFORM_TASK_RETRIES`` changes the retry count."""
     args: dict[str, Any] = {
         "owner": "cchc-data",
-        "retries": int(os.environ.get("REFORM_TASK_RETRIES", "3")),
+        "retries": settings().task_retries,
         # 30 s, 60 s, 120 s ... at most 10 min: rides out a database restart or failover
         # without hammering it.
         "retry_delay": timedelta(seconds=30),

@@ -39,10 +39,7 @@ def manifest_path() -> Path:
 
     Kept apart from dbt's own target folder, which every ``dbt build`` rewrites.
     """
-    given = os.environ.get("REFORM_DBT_MANIFEST")
-    if given:
-        return Path(given).expanduser().resolve()
-    return settings().state_dir / "dbt" / "manifest" / "manifest.json"
+    return settings().dbt_manifest
 
 
 def _newest_input(project: Path) -> float:

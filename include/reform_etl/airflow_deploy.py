@@ -161,7 +161,7 @@ class LocalDeployment:
         if not saved:
             port = wanted.get("port") or _preferred_port()
             slots = int(wanted.get("slots") or DEFAULT_SLOTS)
-            schedule = str(wanted.get("ingest_schedule") or os.environ.get("REFORM_INGEST_SCHEDULE", "*/30 * * * *"))
+            schedule = str(wanted.get("ingest_schedule") or (settings().ingest_schedule or "none"))
             config = DeploymentConfig.generate(port=port, slots=slots, ingest_schedule=schedule)
         else:
             config = DeploymentConfig(**(saved | wanted))

@@ -112,7 +112,7 @@ def worker_hostname() -> str:
 
     Lets several Celery workers on one machine record distinct hosts on their task instances.
     """
-    return os.environ.get("REFORM_WORKER_HOSTNAME") or socket.getfqdn()
+    return settings().worker_hostname or socket.getfqdn()
 
 
 def dags_test(dag_id: str, conf: dict[str, object], *, url: str | None = None, log_name: str = "dags_test.log") -> int:

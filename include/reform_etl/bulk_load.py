@@ -34,7 +34,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import os
 import queue
 import re
 import struct
@@ -54,6 +53,7 @@ from psycopg import sql
 
 from . import kinds as k
 from . import values as v
+from .config import settings
 from .headers import fold_label
 from .normalise import PARSERS, Normaliser
 from .periods import Period, parse_period
@@ -98,7 +98,7 @@ def eligible(table: SourceTable, kind: k.Kind) -> bool:
         and table.format == "csv"
         and table.positions is not None
         and table.encoding in ENCODINGS
-        and table.path.stat().st_size >= int(os.environ.get("REFORM_BULK_MIN_BYTES", str(256 << 10)))
+        and table.path.stat().st_size >= settings().bulk_min_bytes
     )
 
 

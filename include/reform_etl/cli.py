@@ -1,7 +1,8 @@
 """``reform-etl``: the command line over the same library the Airflow DAGs call.
 
-Exit codes: 0 the pipeline worked (rejected files are data, not failures); 2 bad usage;
-3 the warehouse could not be reached or started; 4 dbt failed; 5 Airflow run failed.
+Exit codes: 0 the pipeline worked (rejected files are data, not failures); 2 bad usage or
+a bad setting; 3 the warehouse could not be reached or started; 4 dbt failed; 5 Airflow
+run failed.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from .config import settings
+from .config import SettingsError, settings
 
 app = typer.Typer(
     help="Load provincial CCHC exports into the warehouse, build the marts, report data quality.",
@@ -39,6 +41,7 @@ app.add_typer(airflow_app, name="airflow")
 console = Console(stderr=True, soft_wrap=True)
 out = Console(soft_wrap=True)
 
+EXIT_USAGE = 2
 EXIT_WAREHOUSE = 3
 EXIT_DBT = 4
 EXIT_AIRFLOW = 5
@@ -48,6 +51,36 @@ LandingOption = Annotated[
     typer.Option("--landing", "-l", help="Landing folder with one sub-folder per kind (default: data/landing)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        out.print(f"reform-etl {version('reform-etl')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _every_command(
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Load provincial CCHC exports into the warehouse, build the marts, report data quality."""
+    # Every setting is checked before any work, so a typo stops the command at once.
+    try:
+        chosen = settings()
+    except SettingsError as exc:
+        problems = "\n".join(f"  {escape(line)}" for line in exc.problems)
+        console.print(
+            f"[red]error:[/] {len(exc.problems)} setting(s) cannot be used:\n{problems}\n"
+            "Fix or unset them (docs/operations.md lists every setting), then run the command again.",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_USAGE) from None
+    logging.getLogger().setLevel(chosen.log_level)
 
 
 def _url() -> str:
@@ -665,10 +698,24 @@ def _summarise_last_airflow_run(url: str) -> None:
     out.print("Query the marts: psql " + redact(url) + " -c 'select * from marts.fct_dossier_processing limit 5'")
 
 
+@app.command("config")
+def show_config(as_json: JsonOption = False) -> None:
+    """Print the effective settings (environment variables and defaults), secrets masked."""
+    rows = settings().effective()
+    if as_json:
+        out.print_json(json.dumps({variable: value for variable, value, _ in rows}))
+        return
+    table = Table(title="Effective settings (docs/operations.md explains each)")
+    for column in ("variable", "value", "from"):
+        table.add_column(column, overflow="fold")
+    for variable, value, given in rows:
+        table.add_row(variable, value, "environment" if given else "default")
+    out.print(table)
+
+
 def main() -> None:
-    logging.basicConfig(
-        level=os.environ.get("REFORM_LOG_LEVEL", "WARNING"), format="%(levelname)s %(name)s: %(message)s"
-    )
+    # The level is set from REFORM_LOG_LEVEL once the settings are validated.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     import psycopg

@@ -19,7 +19,6 @@ A delivery no rule expects (a provincial PAR self-assessment, say) is still list
 from __future__ import annotations
 
 import csv
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ import yaml
 
 from . import kinds as k
 from . import values as v
+from .config import settings
 from .periods import Period, identity_from_filename, parse_period, period_for_year
 from .provinces import MERGER_DATE, ProvinceResolver
 
@@ -196,7 +196,7 @@ def _rule(entry: dict[str, Any], number: int, default_days: int) -> DeliveryRule
 
 def load_calendar(path: Path | None = None) -> Calendar:
     """Read the expected-delivery calendar (the packaged one unless told otherwise)."""
-    path = path or Path(os.environ.get("REFORM_EXPECTED_DELIVERIES") or CALENDAR_FILE)
+    path = path or settings().expected_deliveries or CALENDAR_FILE
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:

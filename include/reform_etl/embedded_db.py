@@ -4,12 +4,19 @@ The server binaries come from the ``pgserver`` wheel (PostgreSQL 16), so nothing
 be installed system-wide. We drive ``initdb``/``pg_ctl`` ourselves rather than through
 pgserver's own wrapper because that wrapper only listens on a Unix socket, and both
 Great Expectations' PostgreSQL source and Airflow connections want host and port.
-PostgreSQL refuses to run as root; when we are root (CI, containers) the server runs
-as an unprivileged system user created on first use.
+
+PostgreSQL refuses to run as root. When we are root (CI, containers) the server runs as
+an unprivileged system user, ``reformpg``, created on first use, and that user gets a
+place of its own rather than a way into the checkout: a root-owned, read-only copy of the
+server binaries under ``REFORM_PG_RUNTIME_DIR`` (``/var/lib/reform-etl``), and, when it
+cannot enter the state folder (a checkout under ``/root`` or in a ``mktemp -d`` folder),
+its data folder there too, with ``<state>/pg/data`` a symbolic link to it. No permission
+of any folder outside the state folder is ever changed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
 import pwd
@@ -17,8 +24,10 @@ import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from .config import settings
@@ -27,22 +36,36 @@ DATABASE = "reform"
 SUPERUSER = "postgres"
 PREFERRED_PORT = 55432
 SERVICE_USER = "reformpg"
+OWNER_FILE = "state-folder"
+_OTHERS_FIX = "Or set WAREHOUSE_URL to use a PostgreSQL you run yourself."
 
 
 class EmbeddedDatabaseError(RuntimeError):
     pass
 
 
-def _bin(name: str) -> Path:
+def _cannot_start(problem: str, fix: str) -> EmbeddedDatabaseError:
+    """One paragraph: what is wrong, where, and what to do."""
+    return EmbeddedDatabaseError(f"The embedded PostgreSQL cannot start: {problem}. {fix} {_OTHERS_FIX}")
+
+
+def _install() -> Path:
+    """The wheel's PostgreSQL installation (bin/, lib/, share/)."""
     # Located without importing pgserver: its package import probes runtime folders and warns.
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
         raise EmbeddedDatabaseError("the pgserver package is not installed: run `make setup`")
-    return Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
+    return Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+
+
+def _bin(name: str) -> Path:
+    return _install() / "bin" / name
 
 
 @dataclass(frozen=True)
 class EmbeddedServer:
+    """A server whose state is ``root`` (``<state>/pg``): its port file and its data folder."""
+
     root: Path
 
     @classmethod
@@ -51,11 +74,14 @@ class EmbeddedServer:
 
     @property
     def data_dir(self) -> Path:
-        return self.root / "data"
+        """``root/data``, or the service user's own folder it links to (root only)."""
+        link = self.root / "data"
+        return Path(os.readlink(link)) if link.is_symlink() else link
 
     @property
     def log_file(self) -> Path:
-        return self.root / "server.log"
+        # Beside the data folder: pg_ctl, running as the server's user, must be able to write it.
+        return self.data_dir.parent / "server.log"
 
     @property
     def port_file(self) -> Path:
@@ -87,13 +113,17 @@ class EmbeddedServer:
 
         ``fast_unsafe`` turns off fsync for throw-away test databases.
         """
-        self.root.mkdir(parents=True, exist_ok=True)
-        user = self._service_user()
-        if user:
-            self._grant_to(user)
-        if not (self.data_dir / "PG_VERSION").exists():
-            self._initdb()
-        if not self.is_running():
+        try:
+            self._prepare()
+            if not (self.data_dir / "PG_VERSION").exists():
+                self._initdb()
+            running = self.is_running()
+        except PermissionError as exc:
+            raise _cannot_start(
+                f"permission denied on {exc.filename}",
+                "Run the command as the user who owns the checkout, or point REFORM_STATE_DIR at a folder you may write.",
+            ) from None
+        if not running:
             port = self._choose_port()
             options = [
                 "-h 127.0.0.1",
@@ -104,7 +134,7 @@ class EmbeddedServer:
                 "-c shared_buffers=256MB",
                 "-c max_wal_size=2GB",
             ]
-            if fast_unsafe or os.environ.get("REFORM_PG_FAST") == "1":
+            if fast_unsafe or settings().pg_fast:
                 options += ["-c fsync=off", "-c full_page_writes=off"]
             result = self._run(
                 [
@@ -140,40 +170,94 @@ class EmbeddedServer:
 
     def destroy(self) -> None:
         self.stop()
+        if (self.root / "data").is_symlink():
+            shutil.rmtree(self.data_dir.parent, ignore_errors=True)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    # -- internals ---------------------------------------------------------------------
+    # -- where the server runs from ----------------------------------------------------------
 
-    def _service_user(self) -> str | None:
+    def _prepare(self) -> None:
+        """Create the state folder and, as root, give the service user what it needs."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _cannot_start(
+                f"cannot create its folder {self.root} ({exc.strerror})",
+                "Point REFORM_STATE_DIR at a folder you may write, or run as the user who owns the checkout.",
+            ) from None
+        user = self._service_user()
+        if user is None:
+            if not os.access(_bin("postgres"), os.X_OK):
+                raise _cannot_start(
+                    f"the server binary {_bin('postgres')} is not executable (a noexec mount?)",
+                    "Create the virtualenv on a file system that allows running programs (`make setup`).",
+                )
+            return
+        runtime = settings().pg_runtime_dir
+        binaries = _runtime_copy(runtime)
+        link = self.root / "data"
+        if link.is_symlink() or (not link.exists() and not _as_user(user, "test", "-x", str(self.root))):
+            # The service user cannot enter the state folder: its data goes to a folder it owns.
+            own = (
+                Path(os.readlink(link)).parent
+                if link.is_symlink()
+                else runtime / "pg" / _digest(str(self.root.absolute()))
+            )
+            if not own.is_dir():
+                _forget_orphans(runtime / "pg")
+                _make_folders(own)
+                os.chown(own, user.pw_uid, user.pw_gid)
+                own.chmod(0o700)
+                # Which state folder it serves, so a folder whose checkout is gone can be removed.
+                (own / OWNER_FILE).write_text(f"{self.root.absolute()}\n", encoding="utf-8")
+            if not link.is_symlink():
+                link.symlink_to(own / "data", target_is_directory=True)
+        else:
+            # The state folder is open to it: keep the data where the project documents it.
+            for path in [self.root, *self.root.iterdir()]:
+                if path.stat(follow_symlinks=False).st_uid != user.pw_uid:
+                    os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
+        home = self.data_dir.parent
+        if not _as_user(user, "test", "-w", str(home), "-a", "-x", str(binaries / "bin" / "postgres")):
+            raise _cannot_start(
+                f"its service user {user.pw_name} cannot write {home} or run {binaries / 'bin' / 'postgres'}",
+                f"Set REFORM_PG_RUNTIME_DIR to a folder whose parents every user may enter (now {runtime}), "
+                f"or move {self.root / 'data'} away to let it choose a place again, or run as a user other than root.",
+            )
+
+    def _service_user(self) -> pwd.struct_passwd | None:
         if os.geteuid() != 0:
             return None
         try:
-            pwd.getpwnam(SERVICE_USER)
+            return pwd.getpwnam(SERVICE_USER)
         except KeyError:
+            pass
+        try:
             subprocess.run(
                 ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
                 check=True,
                 capture_output=True,
             )
-        return SERVICE_USER
+        except (OSError, subprocess.CalledProcessError) as exc:
+            try:  # another process may have created it meanwhile
+                return pwd.getpwnam(SERVICE_USER)
+            except KeyError:
+                why = (
+                    exc.stderr.decode(errors="replace").strip()
+                    if isinstance(exc, subprocess.CalledProcessError)
+                    else exc
+                )
+                raise _cannot_start(
+                    f"PostgreSQL refuses to run as root and the service user {SERVICE_USER} could not be created ({why})",
+                    f"Create a system user named {SERVICE_USER} yourself, or run the command as a user other than root.",
+                ) from None
+        return pwd.getpwnam(SERVICE_USER)
 
-    def _grant_to(self, user: str) -> None:
-        entry = pwd.getpwnam(user)
-        # The service user must be able to walk down to its folder and run the binaries.
-        _allow_traversal(self.root)
-        # Only what we (root) create sits directly in the root; the data folder below is
-        # written by the service user itself, so it needs no walk on every start.
-        for path in [self.root, *self.root.iterdir()]:
-            if path.stat().st_uid != entry.pw_uid:
-                os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
-        install = _bin("postgres").parent.parent
-        if _needs_opening(install):
-            _allow_traversal(install)
-            for path in [install, *install.rglob("*")]:
-                mode = path.stat().st_mode
-                wanted = mode | stat.S_IROTH | (stat.S_IXOTH if path.is_dir() or mode & stat.S_IXUSR else 0)
-                if wanted != mode:
-                    path.chmod(wanted)
+    def _binaries(self) -> Path:
+        """The installation the server runs from: the wheel's, or as root its runtime copy."""
+        if os.geteuid() != 0:
+            return _install()
+        return _runtime_copy(settings().pg_runtime_dir)
 
     def _initdb(self) -> None:
         if self.data_dir.exists():
@@ -220,17 +304,16 @@ class EmbeddedServer:
                 time.sleep(0.3)
 
     def _run(self, args: list[str], *, check: bool) -> subprocess.CompletedProcess[str]:
-        command = [str(_bin(args[0])), *args[1:]]
+        command = [str(self._binaries() / "bin" / args[0]), *args[1:]]
         user = self._service_user()
-        # Drop root's group too: a parent folder like pytest's (mode 701, group root) would
-        # otherwise deny access through its group bits.
-        identity = {"user": user, "group": user, "extra_groups": []} if user else {}
+        home = self.data_dir.parent
         result = subprocess.run(
             command,
             capture_output=True,
             text=True,
-            **identity,
-            cwd=self.root if self.root.exists() else None,
+            **_identity(user),
+            # A folder the server's user may enter: root's own current folder may be closed to it.
+            cwd=home if home.is_dir() else None,
             timeout=120,
         )
         if check and result.returncode != 0:
@@ -244,18 +327,125 @@ class EmbeddedServer:
             return ""
 
 
-def _allow_traversal(path: Path) -> None:
-    """o+x on every parent folder, so another user can reach ``path``."""
-    for parent in [*path.parents][::-1]:
-        mode = parent.stat().st_mode
-        if mode | stat.S_IXOTH != mode:
-            parent.chmod(mode | stat.S_IXOTH)
+def _identity(user: pwd.struct_passwd | None) -> dict[str, object]:
+    # Drop root's supplementary groups too, so that only what is open to every user is reachable.
+    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
 
 
-def _needs_opening(install: Path) -> bool:
-    """True while the wheel's binaries are not yet readable and runnable by other users."""
-    server = install / "bin" / "postgres"
-    return not (server.stat().st_mode & stat.S_IXOTH and (install / "lib").stat().st_mode & stat.S_IXOTH)
+def _as_user(user: pwd.struct_passwd, *test: str) -> bool:
+    """Whether ``test`` (a `test` expression) holds for ``user``: its access, not root's."""
+    return subprocess.run(list(test), capture_output=True, cwd="/", **_identity(user), timeout=30).returncode == 0
+
+
+def _forget_orphans(folders: Path) -> None:
+    """Remove data folders under ``runtime/pg`` whose temporary state folder is gone.
+
+    Test runs and throw-away clones under the temporary folder leave them behind, and
+    nothing can reach that data again. A state folder elsewhere may only be out of sight
+    (an unmounted disk), so its data is never removed here; neither is a running server's.
+    """
+    scratch = Path(tempfile.gettempdir()).resolve()
+    for own in folders.glob("*/"):
+        try:
+            state = Path((own / OWNER_FILE).read_text(encoding="utf-8").strip())
+        except OSError:
+            continue
+        if not state.is_relative_to(scratch):
+            continue
+        link = state / "data"
+        if link.is_symlink() and Path(os.readlink(link)).parent == own:
+            continue
+        if _server_alive(own / "data"):
+            continue
+        shutil.rmtree(own, ignore_errors=True)
+
+
+def _server_alive(data: Path) -> bool:
+    try:
+        pid = int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _make_folders(path: Path) -> Path:
+    """Create ``path`` and its missing parents open to every user (mode 0755), whatever root's umask.
+
+    Only folders created here get that mode; existing ones are left as they are.
+    """
+    missing = []
+    for folder in [path, *path.parents]:
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        folder.chmod(0o755)
+    return path
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@cache
+def _binary_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _runtime_copy(runtime: Path) -> Path:
+    """A root-owned copy of the wheel's installation that every user may read and run.
+
+    The wheel's binaries find their shared libraries in ``pgserver.libs`` beside the
+    package (``$ORIGIN/../../../pgserver.libs``), so the copy keeps that layout. Named after
+    the server binary's digest, so checkouts with the same pgserver share one copy and a
+    new version gets its own; built aside and renamed into place, so concurrent starts
+    never see half a copy. Returns the copy's ``pginstall`` folder.
+    """
+    source = _install()
+    target = runtime / "bin" / f"pg-{_binary_digest(source / 'bin' / 'postgres')}"
+    installed = target / "pgserver" / "pginstall"
+    if (installed / "bin" / "postgres").is_file():
+        return installed
+    try:
+        _make_folders(target.parent)
+        scratch = Path(tempfile.mkdtemp(prefix=".copy-", dir=target.parent))
+    except OSError as exc:
+        raise _cannot_start(
+            f"cannot create {runtime} for its binaries ({exc.strerror})",
+            "Set REFORM_PG_RUNTIME_DIR to a folder root may create and every user may enter.",
+        ) from None
+    try:
+        copy = scratch / "copy"
+        shutil.copytree(
+            source, copy / "pgserver" / "pginstall", symlinks=True, ignore=shutil.ignore_patterns("include")
+        )
+        libs = source.parent.parent / "pgserver.libs"
+        if libs.is_dir():
+            shutil.copytree(libs, copy / "pgserver.libs", symlinks=True)
+        for path in [copy, *copy.rglob("*")]:
+            if path.is_symlink():
+                continue
+            mode = path.stat().st_mode
+            runnable = path.is_dir() or mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+            path.chmod(0o755 if runnable else 0o644)
+        try:
+            copy.rename(target)
+        except OSError:
+            if not (installed / "bin" / "postgres").is_file():
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return installed
 
 
 def _port_is_free(port: int) -> bool:

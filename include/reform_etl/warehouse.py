@@ -384,11 +384,12 @@ def _enable_bi_login(conn: psycopg.Connection) -> None:
     The password comes from the environment only (never the repository or a log line);
     without it the role stays NOLOGIN and BI users are granted it as members instead.
     """
-    import os
+    from .config import settings
 
-    password = os.environ.get("REFORM_BI_READER_PASSWORD")
-    if not password:
+    secret = settings().bi_reader_password
+    if not secret:
         return
+    password = secret.get_secret_value()
     conn.execute(sql.SQL("alter role {} login password {}").format(sql.Identifier(BI_ROLE), sql.Literal(password)))
 
 

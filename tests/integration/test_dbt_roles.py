@@ -25,7 +25,7 @@ def test_dbt_takes_over_what_the_login_user_built_and_keeps_to_its_schemas(
     pipeline.prepare(warehouse_url, run_id=first, trigger="test", landing=landing)
     pipeline.ingest_all(warehouse_url, landing, run_id=first)
     # An earlier release: dbt ran with the login user's rights.
-    monkeypatch.setenv("REFORM_DBT_ROLE", "")
+    monkeypatch.setenv("REFORM_DBT_ROLE", "none")
     pipeline.transform(warehouse_url, run_id=first)
     login = query(warehouse_url, "select current_user")[0][0]
     assert query(warehouse_url, OWNERS_SQL, (list(DBT_SCHEMAS),)) == [(login,)]

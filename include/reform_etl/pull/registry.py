@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from .. import kinds
+from ..config import settings
 from ..periods import Period, parse_period
 from ..values import ValueProblem
 
@@ -233,9 +233,9 @@ def default_sources_file() -> Path | None:
 
     The shipped ``sources.example.yml`` is never loaded by default.
     """
-    given = os.environ.get(SOURCES_FILE_ENV)
+    given = settings().sources_file
     if given:
-        return Path(given).expanduser()
+        return given
     return PACKAGE_SOURCES_FILE if PACKAGE_SOURCES_FILE.is_file() else None
 
 

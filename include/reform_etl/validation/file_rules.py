@@ -6,7 +6,6 @@ file's transaction commits, on the loader's own connection (so they see those ro
 from __future__ import annotations
 
 import csv
-import os
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
@@ -17,6 +16,7 @@ import psycopg
 
 from .. import kinds as k
 from .. import values as v
+from ..config import settings
 from ..provinces import MERGER_DATE, ProvinceResolver, UnknownProvince
 from ..warehouse import PeriodCount, record_period_counts
 from .catalogue import FILE_RULES
@@ -237,10 +237,7 @@ order by c.period_label
 
 def volume_settings() -> tuple[float, int]:
     """(factor, minimum earlier periods): ×3 from the median of at least 3 earlier periods."""
-    return (
-        float(os.environ.get("REFORM_VOLUME_FACTOR", "3")),
-        int(os.environ.get("REFORM_VOLUME_MIN_HISTORY", "3")),
-    )
+    return settings().volume_factor, settings().volume_min_history
 
 
 @cache
