@@ -170,6 +170,7 @@ def _holds_a_connection(process: psutil.Process, ports: set[int]) -> bool:
 
 
 def _restart(server: EmbeddedServer) -> None:
+    assert server.is_running(), f"the warehouse server died before its restart:\n{server.log_file.read_text()[-3000:]}"
     assert server.stop()
     time.sleep(2)
     server.start(fast_unsafe=True)
