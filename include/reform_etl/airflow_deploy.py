@@ -6,9 +6,11 @@ configuration, generated secrets (mode 0600), pid files and component logs. Airf
 metadata is the database ``airflow`` on the warehouse's PostgreSQL server (the embedded
 one unless ``WAREHOUSE_URL`` is given): the LocalExecutor needs a real database, not SQLite.
 
-The components run detached, each in its own session, so ``up`` returns and they keep
-running; ``up`` again starts only what is not alive, which also revives a component that
-exited. The warehouse reaches the tasks as the connection ``reform_warehouse``.
+The components run detached, each in its own session under a small supervisor
+(:mod:`reform_etl.airflow_supervise`) that starts it again when it exits by itself, as the
+scheduler side does when the database restarts; so ``up`` returns and they keep running.
+``up`` again starts only what is not alive. The warehouse reaches the tasks as the
+connection ``reform_warehouse``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import secrets
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -29,7 +32,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .airflow_local import (
     LOAD_POOL,
-    airflow_command,
     airflow_env,
     api_server_env,
     ensure_metadata,
@@ -311,7 +313,9 @@ class LocalDeployment:
     def _start(self, name: str, env: dict[str, str]) -> None:
         log = self.home / "logs" / f"{name}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        args = [airflow_command(), name]
+        # Under a supervisor that starts the component again when it exits by itself
+        # (a database restart makes the scheduler side exit).
+        args = [sys.executable, "-m", "reform_etl.airflow_supervise", name]
         if name == "api-server":
             args += ["--host", "127.0.0.1", "--port", str(self.config().port)]
         with log.open("ab") as handle:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import signal
 import stat
 import time
 import uuid
@@ -241,6 +242,37 @@ def test_no_log_holds_the_warehouse_password(running: Running) -> None:
     assert any("task_id=dbt." in str(p) for p in task_logs), "no dbt task log to search"
     leaks = [str(p) for p in logs if running.password in p.read_text(errors="ignore")]
     assert leaks == []
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat_file.parent.name))
+    return found
+
+
+def test_a_scheduler_that_dies_is_started_again(running: Running) -> None:
+    deployment = running.deployment
+    supervisor = next(c.pid for c in deployment.status().components if c.name == "scheduler")
+    assert supervisor is not None
+    (scheduler,) = _children(supervisor)
+    killed_at = time.time()
+    os.kill(scheduler, signal.SIGKILL)  # what a lost metadata database does to it, only sooner
+    deadline = time.monotonic() + 90
+    healthy = False
+    while time.monotonic() < deadline and not healthy:
+        time.sleep(2)
+        again = _children(supervisor)
+        health = deployment.api("GET", "/api/v2/monitor/health")["scheduler"]
+        beat = _epoch(str(health.get("latest_scheduler_heartbeat") or ""))
+        healthy = bool(again) and again != [scheduler] and health["status"] == "healthy" and beat > killed_at
+    assert healthy, f"the scheduler did not come back: {deployment.status()}"
+    assert deployment.status().running
 
 
 def test_down_stops_every_component(running: Running) -> None:
