@@ -71,6 +71,12 @@ class Settings:
         return int(os.environ.get("REFORM_MAX_UNZIPPED_BYTES", str(512 << 20)))
 
     @property
+    def self_score_excess_points(self) -> float:
+        """A PAR field self-assessed this many points or more above its appraisal is flagged in the
+        data-quality report (provinces' self-scores run high; a small excess is ordinary)."""
+        return float(os.environ.get("REFORM_SELF_SCORE_EXCESS_POINTS", "2"))
+
+    @property
     def warehouse_url(self) -> str | None:
         """An existing PostgreSQL given by the operator; None means use the embedded one."""
         return os.environ.get("WAREHOUSE_URL") or None

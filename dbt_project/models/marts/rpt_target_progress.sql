@@ -1,6 +1,8 @@
--- Progress of each province towards each target that applies in a year: the national targets
--- of the 2021-2030 programme for every province, and a province's own targets (rows of
--- seeds/programme_targets.csv with its code) for that province.
+-- Progress of each province towards each target as a trajectory: every milestone of the
+-- 2021-2030 programme (the 2025 and the 2030 targets alike) for every year with data, so the
+-- distance to 2030 shows from the first year and the 2025 milestone stays visible after it.
+-- National targets apply to every province; a province's own targets (rows of
+-- seeds/programme_targets.csv with its code) to that province.
 with metrics as (
     select * from {{ ref('int_province_year_metrics') }}
 ),
@@ -36,6 +38,9 @@ select
     t.target_scope,
     t.metric,
     t.milestone_year,
+    t.milestone_year - a.year as years_to_milestone,
+    -- The milestone the year is measured against in the scorecard: the first one not yet past.
+    a.year between t.from_year and t.milestone_year as is_current_milestone,
     t.target_value,
     a.actual,
     a.actual - t.target_value as gap,
@@ -43,7 +48,6 @@ select
 from actuals as a
 inner join targets as t
     on t.metric = a.metric
-    and a.year between t.from_year and t.milestone_year
     and (t.province_code is null or t.province_code = a.province_code)
 left join {{ ref('dim_province') }} as p
     on p.province_code = a.province_code
