@@ -526,7 +526,11 @@ def overview(marts: Marts, *, generated: datetime | None = None, dq_link: bool =
         )
     for code in ("online_dossiers", "online_procedures"):
         rows = [
-            r for r in marts.targets if r.get("target_code") == code and r.get("target_scope") in (None, "national")
+            r
+            for r in marts.targets
+            if r.get("target_code") == code
+            and r.get("target_scope") in (None, "national")
+            and r.get("is_current_milestone") is not False
         ]
         if rows:
             year = max(r["year"] for r in rows)
