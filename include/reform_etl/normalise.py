@@ -198,10 +198,14 @@ class Normaliser:
         required = self.kind.required
         if self.kind.name != k.INDEX_SCORES.name:
             return required
-        self_assessment = "self_score" in self.table.columns
-        if self_assessment and (out.get("self_score") is not None or out.get("score") is not None):
+        if self.is_self_assessment and (out.get("self_score") is not None or out.get("score") is not None):
             return required
-        return [*required, "self_score" if self_assessment and "score" not in self.table.columns else "score"]
+        return [*required, "self_score" if self.is_self_assessment and "score" not in self.table.columns else "score"]
+
+    @property
+    def is_self_assessment(self) -> bool:
+        """An index file that gives the province's own points (Điểm tự đánh giá): its rows are source 'self'."""
+        return self.kind.name == k.INDEX_SCORES.name and "self_score" in self.table.columns
 
     def _resolve_identity(self, source: SourceRow, out: dict[str, Any]) -> bool:
         row_no = source.number
@@ -230,7 +234,7 @@ class Normaliser:
                 self.reject(row_no, "index_code", None, "index unresolved: name the index (PAR, SIPAS…) in a column")
                 return False
             on = date(int(out["year"]), 12, 31)
-            out["source"] = k.SELF_ASSESSED if "self_score" in self.table.columns else k.APPRAISED
+            out["source"] = k.SELF_ASSESSED if self.is_self_assessment else k.APPRAISED
             component = out.get("component")
             out["component_code"] = component_code(component)
         if "province" in names:
