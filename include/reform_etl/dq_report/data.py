@@ -259,11 +259,13 @@ def _trends(conn: psycopg.Connection) -> dict[str, list[TrendPoint]]:
     return dict(out)
 
 
+# Scores tied as printed within one loaded table whose published ranks still differ; a table
+# a later delivery replaced whole (superseded) is history and left out.
 _TIE_BREAKS_SQL = """
 select r.file_id, r.index_code, r.year, max(r.component), r.score,
        string_agg(r.province_code || ':' || r.published_rank, ',' order by r.published_rank, r.province_code)
 from raw.index_scores r
-join audit.file_ingestions f on f.file_id = r.file_id and f.status in ('loaded', 'superseded')
+join audit.file_ingestions f on f.file_id = r.file_id and f.status = 'loaded'
 where r.score is not null and r.published_rank is not null
 group by r.file_id, r.index_code, r.year, r.component_code, r.score
 having count(distinct r.published_rank) > 1
