@@ -49,7 +49,7 @@ def _rows(name: str) -> list[tuple[bytes, str]]:
 @cache
 def _tcvn3_tables() -> tuple[str, dict[int, int]]:
     decoding = [chr(i) if i < 0x80 else "\ufffe" for i in range(256)]  # \ufffe = undefined
-    decoding[0xA0] = "\u00a0"
+    decoding[0xA0] = "\u00a0"  # no letter there; Windows tools put their no-break space in it
     for code, char in _rows("tcvn3.csv"):
         decoding[code[0]] = char
     table = "".join(decoding)
