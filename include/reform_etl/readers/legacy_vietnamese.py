@@ -21,6 +21,8 @@ from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from ..values import fold
+
 TCVN3 = "tcvn3"
 VNI = "vni"
 # Shown in messages: what the sender's software calls them.
@@ -166,18 +168,13 @@ _SYLLABLE = re.compile(
 
 def _is_vietnamese_word(word: str) -> bool:
     """Whether a word with marks could be a Vietnamese syllable (letters, marks and shape)."""
-    decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
-    tones = sum(ch in _TONES for ch in decomposed)
-    if tones > 1:
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    if sum(ch in _TONES for ch in decomposed) > 1:
         return False
-    bare = []
-    for ch in decomposed:
-        if ch in _TONES or ch in _VOWEL_MARKS:
-            continue
-        if not ("a" <= ch <= "z"):
-            return False
-        bare.append(ch)
-    return bool(_SYLLABLE.fullmatch("".join(bare)))
+    # Latin letters and đ, the five tones and the three vowel shapes: nothing else (no ø, å, ¸).
+    if not all("a" <= ch <= "z" or ch == "đ" or ch in _TONES or ch in _VOWEL_MARKS for ch in decomposed):
+        return False
+    return bool(_SYLLABLE.fullmatch(fold(word)))
 
 
 def plausibility(text: str) -> float:
