@@ -167,6 +167,14 @@ class Settings(BaseSettings):
         gt=1,
         description="A period's volume this many times above or below its history is flagged",
     )
+    self_score_excess_points: float = setting(
+        "REFORM_SELF_SCORE_EXCESS_POINTS",
+        "a number of 0 or more",
+        default=2.0,
+        ge=0,
+        description="The data-quality report flags a PAR field self-assessed more than this many points above "
+        "its appraisal (self-scores run high; a small excess is ordinary)",
+    )
     volume_min_history: int = setting(
         "REFORM_VOLUME_MIN_HISTORY",
         "a whole number of 1 or more",

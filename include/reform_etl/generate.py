@@ -1723,12 +1723,12 @@ def _emit_online_summary(ctx: _Context, job: _Job) -> list[GeneratedFile]:
 
 
 def _online_summary_label(rng: random.Random, name: str, legacy: bool) -> str:
-    if legacy and name == "procedures_full_online":
-        return "Mức độ 4"
-    if legacy and name == "procedures_partial_online":
-        return "Mức độ 3"
     labels = _labels("online_service_summary", name)
-    label = _pick_label(rng, [x for x in labels if not x.startswith("Mức độ")])
+    # Counts by level ("DVC trực tuyến mức độ 3, 4") head summaries written before 2022 only.
+    by_level = [x for x in labels if "mức" in x.lower()]
+    if legacy and by_level:
+        return rng.choice(by_level)
+    label = _pick_label(rng, [x for x in labels if x not in by_level])
     return label + " (%)" if name.startswith("reported_") and rng.random() < 0.6 else label
 
 

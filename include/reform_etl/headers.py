@@ -22,6 +22,10 @@ _D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
 _NOT_FOLDED = re.compile(r"[^a-z0-9]+")
 # A trailing unit or column number: "(%)", "(hồ sơ)", "[điểm]", "(3=4+5)", a bare "%".
 _TRAILING_UNIT = re.compile(r"\s*(?:\(([^()]*)\)|\[([^\[\]]*)\]|%)\s*[:.*]*\s*$")
+# A column formula printed under the label: "(1)=(2)+(3)", "(7)=(4)/(1)". Every term is in
+# parentheses, so a level written "mức độ 3+4" is never taken for one.
+_TERM = r"\(\s*\d+(?:\s*[-+*/x×]\s*\d+)*\s*\)"
+_COLUMN_FORMULA = re.compile(rf"\s*{_TERM}(?:\s*[-+=*/x×]\s*{_TERM})+\s*$")
 # Longer parentheticals carry meaning ("(bao gồm kỳ trước chuyển sang)"), so only short
 # ones, or an explicit "Đơn vị tính: ..." note, are treated as units.
 _MAX_UNIT_WORDS = 3
@@ -39,11 +43,11 @@ def fold_text(text: str) -> str:
 
 
 def strip_unit(label: str) -> str:
-    """Remove trailing units like "(%)" or "(hồ sơ)", repeatedly ("Tỷ lệ (%) (5)").
+    """Remove trailing units like "(%)" or "(hồ sơ)", repeatedly ("Tỷ lệ (%) (5)"), and a column formula.
 
     A label that is nothing but a unit ("(%)", a column number "(3)") strips to "".
     """
-    label = label.strip()
+    label = _COLUMN_FORMULA.sub("", label.strip())
     while m := _TRAILING_UNIT.search(label):
         inner = m.group(1) if m.group(1) is not None else (m.group(2) or "")
         if len(inner.split()) > _MAX_UNIT_WORDS and not _UNIT_NOTE.match(inner):

@@ -79,6 +79,18 @@ YEAR_LABELS = ("Năm", "Năm đánh giá", "Năm báo cáo")
 LEVEL_LABELS = ("Cấp", "Cấp giải quyết", "Cấp hành chính", "Cấp thực hiện", "Cấp đơn vị")
 
 
+def _legacy_level_labels(levels: str) -> tuple[str, ...]:
+    """How summaries before 2022 (Decree 43/2011) headed online services of a level: "mức độ 3, 4".
+
+    Level 4 is today's full online service, level 3 the partial one, and 3 and 4 together all
+    online services. Spelled out label by label, so matching stays exact: "3, 4" and "3 và 4"
+    fold to different texts, and a bare "Mức độ" never matches a count column.
+    """
+    prefixes = ("", "Số ", "DVC ", "Số DVC ", "DVCTT ", "Số DVCTT ", "DVC trực tuyến ", "Số DVC trực tuyến ")
+    prefixes += ("Dịch vụ công trực tuyến ", "Số dịch vụ công trực tuyến ", "TTHC ", "Số TTHC ")
+    return tuple(f"{prefix}{degree} {levels}" for prefix in prefixes for degree in ("mức độ", "mức"))
+
+
 def _identity_columns() -> tuple[Column, ...]:
     return (
         Column("province", PROVINCE, labels=PROVINCE_LABELS, identity=True),
@@ -131,6 +143,7 @@ DOSSIER_SUMMARY = Kind(
                 "Tồn kỳ trước",
                 "Kỳ trước chuyển qua",
                 "Số hồ sơ kỳ trước chuyển sang",
+                "Số hồ sơ từ kỳ trước chuyển sang",
             ),
         ),
         Column(
@@ -355,17 +368,39 @@ ONLINE_SERVICE_SUMMARY = Kind(
             "procedures_online",
             COUNT,
             required=True,
-            labels=("DVC trực tuyến", "Số DVC trực tuyến", "Số TTHC trực tuyến", "Dịch vụ công trực tuyến", "DVCTT"),
+            labels=(
+                "DVC trực tuyến",
+                "Số DVC trực tuyến",
+                "Số TTHC trực tuyến",
+                "Dịch vụ công trực tuyến",
+                "DVCTT",
+                *_legacy_level_labels("3, 4"),
+                *_legacy_level_labels("3 và 4"),
+            ),
         ),
         Column(
             "procedures_full_online",
             COUNT,
-            labels=("Toàn trình", "DVC trực tuyến toàn trình", "DVCTT toàn trình", "Số DVC toàn trình", "Mức độ 4"),
+            labels=(
+                "Toàn trình",
+                "DVC trực tuyến toàn trình",
+                "DVCTT toàn trình",
+                "Số DVC toàn trình",
+                "Số DVC trực tuyến toàn trình",
+                *_legacy_level_labels("4"),
+            ),
         ),
         Column(
             "procedures_partial_online",
             COUNT,
-            labels=("Một phần", "DVC trực tuyến một phần", "DVCTT một phần", "Số DVC một phần", "Mức độ 3"),
+            labels=(
+                "Một phần",
+                "DVC trực tuyến một phần",
+                "DVCTT một phần",
+                "Số DVC một phần",
+                "Số DVC trực tuyến một phần",
+                *_legacy_level_labels("3"),
+            ),
         ),
         Column(
             "procedures_on_national_portal",
@@ -411,19 +446,42 @@ INDEX_SCORES = Kind(
         Column("year", YEAR, labels=YEAR_LABELS, identity=True),
         Column("province", PROVINCE, required=True, labels=PROVINCE_LABELS),
         Column("component", TEXT, labels=("Thành phần", "Lĩnh vực", "Chỉ số thành phần", "Nội dung", "Tiêu chí")),
+        # Required, except in a self-assessment file, whose rows may give only self_score
+        # before the appraisal is known: the normaliser checks it row by row.
         Column(
             "score",
             DECIMAL,
-            required=True,
-            labels=("Điểm", "Tổng điểm", "Điểm đạt được", "Kết quả", "Giá trị", "Điểm số", "Giá trị chỉ số"),
+            labels=(
+                "Điểm",
+                "Tổng điểm",
+                "Điểm đạt được",
+                "Kết quả",
+                "Giá trị",
+                "Điểm số",
+                "Giá trị chỉ số",
+                # The ministry's appraised points beside a self-assessment.
+                "Điểm thẩm định",
+                "Điểm sau thẩm định",
+            ),
         ),
         Column("max_score", DECIMAL, labels=("Điểm tối đa", "Thang điểm", "Điểm chuẩn")),
         Column("self_score", DECIMAL, labels=("Tự đánh giá", "Điểm tự đánh giá", "Điểm tự chấm")),
         Column("published_rank", COUNT, labels=("Xếp hạng", "Thứ hạng", "Hạng", "Vị trí")),
+        # Which side of the PAR Index a row gives: set by the normaliser from the file's shape
+        # (see SCORE_SOURCES), never read from a cell, so it has no labels.
+        Column("source", TEXT, identity=True),
     ),
-    natural_key=("index_code", "year", "province_code", "component_code"),
+    # A province's self-assessment and the ministry's appraisal of the same field are two
+    # figures side by side, not two versions of one: the source keeps them apart.
+    natural_key=("index_code", "year", "province_code", "component_code", "source"),
     unique_within_file=(),
 )
+
+# Values of index_scores.source: 'self' for a file that carries the province's self-assessed
+# points (Điểm tự đánh giá), 'appraised' for every other index table.
+APPRAISED = "appraised"
+SELF_ASSESSED = "self"
+SCORE_SOURCES = (APPRAISED, SELF_ASSESSED)
 
 KINDS: dict[str, Kind] = {
     k.name: k for k in (DOSSIER_SUMMARY, DOSSIERS, ONLINE_SERVICES, ONLINE_SERVICE_SUMMARY, INDEX_SCORES)

@@ -89,6 +89,8 @@ class Normaliser:
     rows_read: int = 0
     rejected_rows: set[int] = field(default_factory=set)
     provinces_seen: set[str] = field(default_factory=set)
+    # The delivery's periods: a row's own period, or the file name's when the row's lies
+    # inside it (a monthly row of a half-year report still belongs to the half-year delivery).
     periods_seen: set[str] = field(default_factory=set)
     _file_province: str | None = None
     _file_province_from_name: bool = False
@@ -96,6 +98,8 @@ class Normaliser:
 
     def __post_init__(self) -> None:
         missing = [c for c in self.kind.required if c not in self.table.columns]
+        if self.kind.name == k.INDEX_SCORES.name and not {"score", "self_score"} & set(self.table.columns):
+            missing.append("score")
         if missing:
             raise FileRejected(
                 f"required column(s) missing: {', '.join(missing)}. Expected headers such as "
@@ -162,7 +166,7 @@ class Normaliser:
             except v.ValueProblem as exc:
                 self.reject(row_no, name, raw, f"{self.label(name)}: {exc}")
                 failed.add(name)
-        for name in self.kind.required:
+        for name in self._required_in_row(out):
             if name in ("province", "period") or name in failed:
                 continue
             if out.get(name) is None:
@@ -188,6 +192,21 @@ class Normaliser:
                 return None
         return out
 
+    def _required_in_row(self, out: dict[str, Any]) -> list[str]:
+        """The kind's required columns, and an index score: the appraised one, or in a
+        self-assessment file either figure (its rows may come before the appraisal)."""
+        required = self.kind.required
+        if self.kind.name != k.INDEX_SCORES.name:
+            return required
+        if self.is_self_assessment and (out.get("self_score") is not None or out.get("score") is not None):
+            return required
+        return [*required, "self_score" if self.is_self_assessment and "score" not in self.table.columns else "score"]
+
+    @property
+    def is_self_assessment(self) -> bool:
+        """An index file that gives the province's own points (Điểm tự đánh giá): its rows are source 'self'."""
+        return self.kind.name == k.INDEX_SCORES.name and "self_score" in self.table.columns
+
     def _resolve_identity(self, source: SourceRow, out: dict[str, Any]) -> bool:
         row_no = source.number
         period = self._row_period(source, out)
@@ -200,7 +219,8 @@ class Normaliser:
                 return False
             out.update(period_label=period.label, period_start=period.start, period_end=period.end)
             out.pop("year", None)
-            self.periods_seen.add(period.label)
+            file_period = self.hint.period
+            self.periods_seen.add(file_period.label if file_period and _inside(period, file_period) else period.label)
         on = period.start if isinstance(period, Period) else None
         if self.kind.name == k.INDEX_SCORES.name:
             if out.get("year") is None:
@@ -214,6 +234,7 @@ class Normaliser:
                 self.reject(row_no, "index_code", None, "index unresolved: name the index (PAR, SIPAS…) in a column")
                 return False
             on = date(int(out["year"]), 12, 31)
+            out["source"] = k.SELF_ASSESSED if self.is_self_assessment else k.APPRAISED
             component = out.get("component")
             out["component_code"] = component_code(component)
         if "province" in names:
@@ -270,11 +291,12 @@ class Normaliser:
             own = period_for_year(int(out["year"]))
             if file_period and file_period.start.year == own.start.year:
                 own = file_period  # a year column agrees with a finer period in the name
-        if own is not None and file_period is not None and own.label != file_period.label:
+        if own is not None and file_period is not None and not _inside(own, file_period):
             raise FileRejected(
                 f"the file name says period {file_period.label} but row {row_no} says {_raw_text(raw) or own.label!r} "
-                f"({own.label}); fix the file name or the content"
+                f"({own.label}), which lies outside it; fix the file name or the content"
             )
+        # A row period inside the file's (Tháng 7/2025 in a 2025-H2 report) is the finer truth.
         return own or file_period
 
     def _natural_key(self, out: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -282,6 +304,11 @@ class Normaliser:
             return tuple(out[c] for c in self.kind.natural_key)
         except KeyError:
             return None
+
+
+def _inside(period: Period, outer: Period) -> bool:
+    """Whether ``period`` lies within ``outer`` (a month in its half-year, or the same period)."""
+    return outer.start <= period.start and period.end <= outer.end
 
 
 def component_code(component: object) -> str:

@@ -274,6 +274,14 @@ def _ensure_raw_table(conn: psycopg.Connection, kind: k.Kind) -> None:
                 table, sql.Identifier(name), sql.SQL(sql_type.replace(" not null", ""))
             )
         )
+    if kind.name == k.INDEX_SCORES.name:
+        # Scores loaded before the source column was part of the key: the same rule staging
+        # applies, written once, so supersession's key joins (plain equality, hashable) see them.
+        conn.execute(
+            "update raw.index_scores set source = case when self_score is not null then %s else %s end "
+            "where source is null",
+            (k.SELF_ASSESSED, k.APPRAISED),
+        )
     # Raw's one index. Raw is append-only and file ids grow with time, so a block-range
     # index finds a file's rows (and dbt's "file_id above the last one seen") at a fraction
     # of a btree's upkeep. Every other lookup is by file too: supersession joins a new file

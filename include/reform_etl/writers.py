@@ -24,6 +24,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from .readers.legacy_vietnamese import TCVN3, VNI
+
 # Workbook metadata and zip entry times would otherwise carry "now" and make two runs
 # with the same seed differ.
 FIXED_TIMESTAMP = dt.datetime(2025, 1, 1, 8, 0, 0)
@@ -130,7 +132,9 @@ def _normalise_encoding(encoding: str, bom: bool) -> tuple[str, bytes]:
         return "utf-16-le", _UTF16_LE_BOM
     if name in ("cp1258", "windows-1258"):
         return "cp1258", b""
-    raise ValueError(f"unsupported CSV encoding {encoding!r}; use utf-8, utf-16 or cp1258")
+    if name in (TCVN3, VNI):
+        return name, b""
+    raise ValueError(f"unsupported CSV encoding {encoding!r}; use utf-8, utf-16, cp1258, tcvn3 or vni")
 
 
 def write_csv(
@@ -148,9 +152,10 @@ def write_csv(
     """Stream rows to a delimited text file; returns the number of data rows written.
 
     ``encoding`` is ``utf-8`` (``bom`` optional), ``utf-16`` (always with a BOM; Excel's
-    tab-separated "Unicode text") or ``cp1258`` (tone marks written as combining
+    tab-separated "Unicode text"), ``cp1258`` (tone marks written as combining
     characters; a character cp1258 cannot hold raises ``UnicodeEncodeError`` and no file
-    is left behind). ``decompose`` writes NFD text in UTF-8, as many Mac tools do.
+    is left behind), or the pre-Unicode ``tcvn3`` / ``vni`` (capitals with a tone are
+    written in lower case in TCVN3, as its fonts store them). ``decompose`` writes NFD text in UTF-8, as many Mac tools do.
     Rows are consumed one at a time, so memory stays flat for millions of rows.
     """
     codec, bom_bytes = _normalise_encoding(encoding, bom)

@@ -108,3 +108,81 @@ def write_records(landing: Path, delivery: tuple[str, list[str]]) -> Path:
     path = folder / name
     path.write_text(DOSSIER_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
     return path
+
+
+# PCI 2011, a national table in which Bình Dương and Lào Cai tie at 57.62 and the publisher
+# still prints them 2nd and 3rd (the real table did this for 40th and 41st), and in which Hà
+# Nội is printed 4th with 55.00 above Quảng Ninh's 56.40, printed 5th: a true contradiction.
+PCI_2011_FILE = "VN_2011_pci.csv"
+PCI_2011 = [
+    ("Đà Nẵng", "48", "60,10", "1"),
+    ("Bình Dương", "74", "57,62", "2"),
+    ("Lào Cai", "10", "57,62", "3"),
+    ("Hà Nội", "01", "55,00", "4"),
+    ("Quảng Ninh", "22", "56,40", "5"),
+]
+# Computed ranks and how the published ones compare, by hand.
+PCI_2011_EXPECTED = {
+    "48": (1, "matches", True),
+    "74": (2, "matches", True),
+    "10": (2, "tie_broken_by_publisher", True),
+    "22": (4, "differs", False),
+    "01": (5, "differs", False),
+}
+
+# PAR Index 2019 fields, appraised by the ministry in one national table and self-assessed by
+# Quảng Ninh (22, its file arrives first) and Hải Phòng (31, its file arrives last). Hải Phòng's
+# self-assessment was sent before the appraisal and gives no appraised points at all.
+PAR_FIELDS_2019 = ("Công tác chỉ đạo, điều hành cải cách hành chính", "Cải cách thủ tục hành chính")
+PAR_2019_APPRAISED = {("22", 0): "8,10", ("22", 1): "5,25", ("31", 0): "7,50", ("31", 1): "6,00"}
+PAR_2019_SELF = {("22", 0): "8,90", ("22", 1): "5,50", ("31", 0): "9,00", ("31", 1): "6,00"}
+# Sums over the two fields, by hand: 22 self 14.40 against 13.35 (+1.05); 31 self 15.00 against
+# 13.50 (+1.50). Above one point: 22's first field (+0.80 no), 31's first field (+1.50 yes).
+PAR_2019_SELF_GAPS = {"22": ("14.40", "13.35", "1.05"), "31": ("15.00", "13.50", "1.50")}
+
+# A half-year dossier report of Quảng Ninh with one row per month of 2023-H2.
+MONTHLY_IN_HALF = (
+    "22_2023-H2_theo_thang.csv",
+    "Kỳ báo cáo;Cấp;Tổng số hồ sơ tiếp nhận;Đúng hạn;Quá hạn\n"
+    "Tháng 7/2023;Cấp tỉnh;300;290;10\n"
+    "Tháng 8/2023;Cấp tỉnh;320;300;20\n",
+)
+
+
+def write_pci_2011(landing: Path) -> Path:
+    folder = landing / "index_scores"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = ["Tỉnh/thành phố,Điểm,Xếp hạng"] + [f'{name},"{score}",{rank}' for name, _, score, rank in PCI_2011]
+    path = folder / PCI_2011_FILE
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_par_2019_sources(landing: Path) -> list[Path]:
+    """Self-assessment of 22, then the appraised table, then the self-assessment of 31 (path order)."""
+    folder = landing / "index_scores"
+    names = {"22": "Tỉnh Quảng Ninh", "31": "TP Hải Phòng"}
+    files = {
+        "a_tu_danh_gia/22_2019_par_tu_danh_gia.csv": ["STT,Tỉnh/thành phố,Lĩnh vực,Điểm tự đánh giá,Điểm đạt được"]
+        + [f'{i + 1},{names["22"]},"{f}","{PAR_2019_SELF["22", i]}",""' for i, f in enumerate(PAR_FIELDS_2019)],
+        "b_tham_dinh/VN_2019_par_thanh_phan.csv": ["Tỉnh/thành phố,Lĩnh vực,Điểm thẩm định"]
+        + [f'{names[c]},"{f}","{PAR_2019_APPRAISED[c, i]}"' for c in names for i, f in enumerate(PAR_FIELDS_2019)],
+        "c_tu_danh_gia/31_2019_par_tu_danh_gia.csv": ["STT,Tỉnh/thành phố,Nội dung,Điểm tự đánh giá"]
+        + [f'{i + 1},{names["31"]},"{f}","{PAR_2019_SELF["31", i]}"' for i, f in enumerate(PAR_FIELDS_2019)],
+    }
+    paths = []
+    for name, lines in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def write_monthly_in_half(landing: Path) -> Path:
+    folder = landing / "dossier_summary"
+    folder.mkdir(parents=True, exist_ok=True)
+    name, body = MONTHLY_IN_HALF
+    path = folder / name
+    path.write_text(body, encoding="utf-8")
+    return path

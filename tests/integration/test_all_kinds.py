@@ -78,6 +78,9 @@ FORMATS = {
     "xlsx-title-rows": ("01", 2022),
     "json-data": ("79", 2023),
     "jsonl": ("48", 2024),
+    # Offices still on the pre-Unicode fonts (TCVN3 = ABC / .VnTime, VNI-Times).
+    "csv-tcvn3": ("31", 2017),
+    "csv-vni-semicolon": ("22", 2018),
 }
 
 
@@ -91,6 +94,12 @@ def _write(path_stem: Path, fmt: str, header: list[str], rows: list[list[str]]) 
     elif fmt == "csv-cp1258-semicolon":
         path = path_stem.with_suffix(".csv")
         write_csv(path, header, rows, encoding="cp1258", delimiter=";")
+    elif fmt == "csv-tcvn3":
+        path = path_stem.with_suffix(".csv")
+        write_csv(path, header, rows, encoding="tcvn3")
+    elif fmt == "csv-vni-semicolon":
+        path = path_stem.with_suffix(".csv")
+        write_csv(path, header, rows, encoding="vni", delimiter=";")
     elif fmt == "xlsx-title-rows":
         path = path_stem.with_suffix(".xlsx")
         write_xlsx(path, header, rows, title_lines=["ỦY BAN NHÂN DÂN", "BÁO CÁO SỐ LIỆU"])
@@ -171,6 +180,15 @@ def test_every_kind_in_every_format_loads_typed_values(warehouse_url, landing, q
         (results[written[("online_services", "csv-cp1258-semicolon")]].file_id,),
     )
     assert name == "Đăng ký kết hôn"
+    # TCVN3 and VNI files are recognised as such and converted: the same names in Unicode.
+    for fmt, encoding in (("csv-tcvn3", "tcvn3"), ("csv-vni-semicolon", "vni")):
+        file_id = results[written[("online_services", fmt)]].file_id
+        assert query(
+            warehouse_url,
+            "select f.encoding, r.procedure_name from raw.online_services r join audit.file_ingestions f "
+            "using (file_id) where r.procedure_code = '2.000889' and r.file_id = %s",
+            (file_id,),
+        ) == [(encoding, "Đăng ký kết hôn")]
 
 
 def test_a_mixed_partly_broken_corpus_gives_every_file_a_status_and_loses_no_row(warehouse_url, tmp_path, query):

@@ -64,7 +64,12 @@ def report(warehouse_url: str, landing: Path, tmp_path: Path) -> Path:
         landing,
         "index_scores",
         "VN_2023_par.csv",
-        ["Tỉnh, thành phố;Điểm;Xếp hạng", "Quảng Ninh;90,09;2", "TP. Hải Phòng;88,50;1", "Nghệ An;85,10;3"],
+        ["Tỉnh, thành phố;Điểm;Xếp hạng", "Quảng Ninh;90,09;2", "TP. Hải Phòng;88,50;1", "Nghệ An;85,10;3"]
+        + ["Hà Tĩnh;85,10;4"],  # tied with Nghệ An, the publisher ranked it after
+    )
+    # Nghệ An's own PAR total: 89.50 against the 85.10 appraised, more than the 2 points allowed.
+    _write(
+        landing, "index_scores", "40_2023_par_tu_danh_gia.csv", ["Tỉnh, thành phố;Điểm tự đánh giá", "Nghệ An;89,50"]
     )
     run_id = pipeline.new_run_id("test")
     pipeline.prepare(warehouse_url, run_id=run_id, trigger="test", landing=landing)
@@ -152,6 +157,14 @@ def test_the_report_works_offline_and_links_every_page(report):
         assert not fetches.search(text), f"{page.relative_to(site)} would fetch from the network"
     province = (site / "province" / "42.html").read_text(encoding="utf-8")
     assert "printed_on_time_rate" in province and "<svg" in province
+    overview = (site / "index.html").read_text(encoding="utf-8")
+    # A publisher's tie-break is listed apart from the disagreements, not among them.
+    disagree = overview[overview.index('id="disagree"') : overview.index('id="tie-breaks"')]
+    ties = overview[overview.index('id="tie-breaks"') : overview.index('id="self-assessment"')]
+    assert "Nghệ An (40): 3, Hà Tĩnh (42): 4" in ties and "85.10" in ties
+    assert "published_rank_order" in disagree and "Hà Tĩnh is ranked" not in disagree
+    own = overview[overview.index('id="self-assessment"') : overview.index('id="matrix"')]
+    assert "Nghệ An (40)" in own and "89.50" in own and "4.40" in own and "Hà Tĩnh" not in own
 
 
 def test_cells_are_escaped_and_formulas_made_inert():

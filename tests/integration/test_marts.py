@@ -19,6 +19,7 @@ import psycopg
 import pytest
 
 from reform_etl import pipeline
+from reform_etl.dq_report import data as dq_data
 from reform_etl.generate import generate
 
 from . import marts_fixtures as fx
@@ -82,6 +83,9 @@ def built(
         fx.write_par_2019(landing)
         fx.write_merged_summaries(landing)
         fx.write_records(landing, fx.RECORDS_V1)
+        fx.write_pci_2011(landing)
+        fx.write_par_2019_sources(landing)
+        fx.write_monthly_in_half(landing)
         yield url, landing, _load_and_build(url, landing)
     finally:
         if saved is None:
@@ -174,11 +178,16 @@ def test_marts_from_the_sample_and_hand_made_files(built, query):  # type: ignor
     assert query(url, "select count(distinct province_code) from marts.rpt_province_scorecard where year = 2025") == [
         (34,)
     ]
+    # Both milestones of Resolution 76/NQ-CP for every year with data: a trajectory, not a step.
     assert query(
         url,
-        "select count(*) from marts.rpt_target_progress where year = 2025 and target_scope = 'national' "
-        "and target_value not in (80, 50, 90)",
-    ) == [(0,)]
+        "select milestone_year, bool_and(is_current_milestone), array_agg(distinct target_value order by "
+        "target_value), array_agg(distinct year order by year) from marts.rpt_target_progress "
+        "where target_scope = 'national' and year >= 2024 group by milestone_year order by 1",
+    ) == [
+        (2025, True, [Decimal(50), Decimal(80), Decimal(90)], [2024, 2025]),
+        (2030, False, [Decimal(80), Decimal(95), Decimal(100)], [2024, 2025]),
+    ]
 
     # -- a second build changes nothing
     before = _contents(url)
@@ -232,3 +241,73 @@ def test_bi_reader_sees_documented_marts_and_audit_only(built):  # type: ignore[
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(f"select * from {forbidden} limit 1")
         conn.execute("reset role")
+
+
+def test_publishers_tie_breaks_self_assessment_and_months_in_a_half_year(built, query, monkeypatch):  # type: ignore[no-untyped-def]
+    url, _, _ = built
+    # -- PCI 2011: a tie the publisher broke agrees with the data; a higher score ranked lower does not
+    ranks = {
+        r[0]: r[1:]
+        for r in query(
+            url,
+            "select province_code, rank, rank_agreement, rank_matches_published from marts.fct_province_rankings "
+            "where index_code = 'PCI' and year = 2011",
+        )
+    }
+    assert ranks == fx.PCI_2011_EXPECTED
+    # The PAR 2019 tie (Đà Nẵng and Bắc Ninh, both printed 3rd) is a plain match.
+    assert query(
+        url,
+        "select province_code, rank_agreement from marts.fct_province_rankings where index_code = 'PAR' "
+        "and year = 2019 and province_code in ('48', '27') order by 1",
+    ) == [("27", "matches"), ("48", "matches")]
+
+    # -- PAR 2019 fields: appraisal and self-assessment side by side, whatever the arrival order
+    fields = query(
+        url,
+        "select province_code, component_label, score, self_score, self_score_gap, score_source, "
+        "self_file_id is not null from marts.fct_index_scores where index_code = 'PAR' and year = 2019 "
+        'and not is_total order by province_code, component_label collate "C"',
+    )
+    expected = []
+    for code in ("22", "31"):
+        for i in sorted(range(len(fx.PAR_FIELDS_2019)), key=lambda i: fx.PAR_FIELDS_2019[i]):
+            appraised = Decimal(fx.PAR_2019_APPRAISED[code, i].replace(",", "."))
+            claimed = Decimal(fx.PAR_2019_SELF[code, i].replace(",", "."))
+            expected.append((code, fx.PAR_FIELDS_2019[i], appraised, claimed, claimed - appraised, "appraised", True))
+    assert fields == expected
+    scorecard = query(
+        url,
+        "select province_code, par_self_score, par_appraised_self_assessed_fields, par_self_score_gap, "
+        "par_self_assessed_fields from marts.rpt_province_scorecard where year = 2019 and province_code in "
+        "('22', '31') order by 1",
+    )
+    assert scorecard == [(code, *(Decimal(x) for x in fx.PAR_2019_SELF_GAPS[code]), 2) for code in ("22", "31")]
+
+    # -- the data-quality report: tie-breaks apart from contradictions, self-assessment above appraisal
+    monkeypatch.setenv("REFORM_SELF_SCORE_EXCESS_POINTS", "1")
+    with psycopg.connect(url) as conn:
+        report = dq_data.load(conn)
+    [tie] = [b for b in report.rank_tie_breaks if b.index_code == "PCI"]
+    assert (tie.year, float(tie.score)) == (2011, 57.62)
+    assert tie.ranked == "Bình Dương (74): 2, Lào Cai (10): 3"
+    contradictions = [w for w in report.warnings if w.rule == "published_rank_order" and w.name == fx.PCI_2011_FILE]
+    assert sorted(w.source_row for w in contradictions) == [5, 6]  # Hà Nội and Quảng Ninh, not the tie
+    assert report.self_score_excess_points == 1.0
+    # (the generated sample's self-assessments run up to 1.2 points high: 2019 is the hand-made year)
+    excesses = [(e.province_code, e.year, e.component, e.self_score, e.score) for e in report.self_score_excesses]
+    assert [e for e in excesses if e[1] == 2019] == [
+        ("31", 2019, fx.PAR_FIELDS_2019[0], Decimal("9.00"), Decimal("7.50"))
+    ]
+
+    # -- a half-year report with a row per month: each month under its own label
+    assert query(
+        url,
+        "select period_label, received from marts.fct_dossier_processing where province_code = '22' "
+        "and source = 'summary' and period_start between date '2023-07-01' and date '2023-12-31' order by 1",
+    ) == [("2023-07", 300), ("2023-08", 320)]
+    assert query(
+        url,
+        "select period_label, status from audit.file_ingestions where path like %s",
+        (f"%/{fx.MONTHLY_IN_HALF[0]}",),
+    ) == [("2023-H2", "loaded")]

@@ -72,9 +72,13 @@ select
     s.score,
     coalesce(s.max_score, m.max_score) as max_score,
     {{ pct('s.score', 'coalesce(s.max_score, m.max_score)') }} as score_percent_of_max,
+    s.score_source,
     s.self_score,
+    -- Positive = the province gave itself more than the appraisal did.
+    s.self_score - s.score as self_score_gap,
     s.published_rank,
-    s.file_id
+    s.file_id,
+    s.self_file_id
 from scores as s
 left join matches as m
     on m.index_code = s.index_code

@@ -1,6 +1,7 @@
 {{ config(indexes=[{'columns': ['index_code', 'year', 'province_code']}]) }}
 -- Ranks computed from the index totals with window functions: competition ranking (1 = best,
--- equal scores share a rank and the next rank skips), nationally and within the region.
+-- equal scores share a rank and the next rank skips), nationally and within the region, and
+-- how the published rank compares (a publisher's tie-break is agreement, not a difference).
 --
 -- rank_change = previous_rank - rank (positive = improved). previous_rank is the rank the
 -- previous year's scores get once mapped onto this year's units, so both ranks are over the
@@ -35,6 +36,8 @@ ranked as (
         *,
         rank() over (partition by index_code, year order by score desc) as national_rank,
         count(*) over (partition by index_code, year) as provinces_ranked,
+        -- Provinces sharing this score: a publisher that breaks the tie still prints distinct ranks.
+        count(*) over (partition by index_code, year, score) as provinces_tied,
         rank() over (partition by index_code, year, region_code order by score desc) as region_rank,
         count(*) over (partition by index_code, year, region_code) as region_provinces_ranked
     from located
@@ -116,7 +119,17 @@ select
         else 'same_units'
     end as rank_change_basis,
     cast(r.published_rank as integer) as published_rank,
-    r.published_rank = r.national_rank as rank_matches_published,
+    -- Scores tied at the printed precision share a computed rank; a publisher that orders them
+    -- (PCI 2011: two provinces at 57.62, printed 40th and 41st) agrees with the data as long as
+    -- its rank stays within the places the tie occupies.
+    r.published_rank between r.national_rank and r.national_rank + r.provinces_tied - 1 as rank_matches_published,
+    case
+        when r.published_rank is null then null
+        when r.published_rank = r.national_rank then 'matches'
+        when r.published_rank between r.national_rank and r.national_rank + r.provinces_tied - 1
+            then 'tie_broken_by_publisher'
+        else 'differs'
+    end as rank_agreement,
     r.file_id
 from ranked as r
 left join previous_ranked as pr

@@ -15,6 +15,23 @@ national_targets as (
         on y.year between t.from_year and t.milestone_year
     where t.target_scope = 'national'
     group by y.year
+),
+
+-- PAR fields the province assessed itself and the ministry appraised: the survey-based part of
+-- the index is never self-assessed, so the gap compares like with like, field by field.
+par_self_assessment as (
+    select
+        province_code,
+        year,
+        sum(self_score) as par_self_score,
+        sum(score) as par_appraised_self_assessed_fields,
+        count(*) as par_self_assessed_fields
+    from {{ ref('fct_index_scores') }}
+    where index_code = 'PAR'
+        and not is_total
+        and self_score is not null
+        and score is not null
+    group by province_code, year
 )
 
 select
@@ -26,6 +43,10 @@ select
     m.par_score,
     cast(m.par_rank as integer) as par_rank,
     cast(m.par_provinces_ranked as integer) as par_provinces_ranked,
+    sa.par_self_score,
+    sa.par_appraised_self_assessed_fields,
+    sa.par_self_score - sa.par_appraised_self_assessed_fields as par_self_score_gap,
+    cast(sa.par_self_assessed_fields as integer) as par_self_assessed_fields,
     m.sipas_score,
     cast(m.sipas_rank as integer) as sipas_rank,
     cast(m.sipas_provinces_ranked as integer) as sipas_provinces_ranked,
@@ -48,3 +69,6 @@ left join {{ ref('dim_province') }} as p
     on p.province_code = m.province_code
     and make_date(m.year, 12, 31) between p.valid_from and coalesce(p.valid_to, date 'infinity')
 left join national_targets as t on t.year = m.year
+left join par_self_assessment as sa
+    on sa.province_code = m.province_code
+    and sa.year = m.year

@@ -1,6 +1,9 @@
--- Progress of each province towards each target that applies in a year: the national targets
--- of the 2021-2030 programme for every province, and a province's own targets (rows of
--- seeds/programme_targets.csv with its code) for that province.
+-- Progress of each province towards each target as a trajectory: every milestone of the
+-- 2021-2030 programme (the 2025 and the 2030 targets alike) for every year with data from the
+-- programme's first year on, so the distance to 2030 shows from the start and the 2025
+-- milestone stays visible after it.
+-- National targets apply to every province; a province's own targets (rows of
+-- seeds/programme_targets.csv with its code) to that province.
 with metrics as (
     select * from {{ ref('int_province_year_metrics') }}
 ),
@@ -23,7 +26,11 @@ actuals as (
 ),
 
 targets as (
-    select * from {{ ref('stg_reference__programme_targets') }}
+    select
+        *,
+        -- The programme's first year: every milestone of a target applies from then on.
+        min(from_year) over (partition by target_code, province_code) as programme_from_year
+    from {{ ref('stg_reference__programme_targets') }}
 )
 
 select
@@ -36,6 +43,9 @@ select
     t.target_scope,
     t.metric,
     t.milestone_year,
+    t.milestone_year - a.year as years_to_milestone,
+    -- The milestone the year is measured against in the scorecard: the first one not yet past.
+    a.year between t.from_year and t.milestone_year as is_current_milestone,
     t.target_value,
     a.actual,
     a.actual - t.target_value as gap,
@@ -43,7 +53,7 @@ select
 from actuals as a
 inner join targets as t
     on t.metric = a.metric
-    and a.year between t.from_year and t.milestone_year
+    and a.year >= t.programme_from_year
     and (t.province_code is null or t.province_code = a.province_code)
 left join {{ ref('dim_province') }} as p
     on p.province_code = a.province_code

@@ -141,6 +141,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "target_scope",
         "metric",
         "milestone_year",
+        "is_current_milestone",
         "target_value",
         "actual",
         "gap",

@@ -51,8 +51,8 @@ LEVELS = (
 )
 TARGETS = {
     # Resolution 76/NQ-CP (programme 2021–2030) as the warehouse contract states it; figures the
-    # marts carry (rpt_target_progress) take precedence. The 2030 milestones only reach the marts
-    # from 2026, so the charts need them from here until then.
+    # marts carry (rpt_target_progress, every milestone for every year) take precedence. These
+    # draw the lines on a dashboard built before any year has data.
     "online_procedures": {2025: 80.0, 2030: 100.0},
     "online_dossiers": {2025: 50.0, 2030: 80.0},
     "satisfaction": {2025: 90.0, 2030: 95.0},
@@ -438,7 +438,14 @@ def region_table(marts: Marts) -> str:
 
 
 def target_section(marts: Marts) -> str:
-    national = [r for r in marts.targets if r.get("target_scope") in (None, "national") and r.get("year") is not None]
+    # The report holds every milestone for every year; the panel shows the one that applies.
+    national = [
+        r
+        for r in marts.targets
+        if r.get("target_scope") in (None, "national")
+        and r.get("year") is not None
+        and r.get("is_current_milestone") is not False
+    ]
     if not national:
         return no_data("marts.rpt_target_progress")
     year = max(r["year"] for r in national)
@@ -519,7 +526,11 @@ def overview(marts: Marts, *, generated: datetime | None = None, dq_link: bool =
         )
     for code in ("online_dossiers", "online_procedures"):
         rows = [
-            r for r in marts.targets if r.get("target_code") == code and r.get("target_scope") in (None, "national")
+            r
+            for r in marts.targets
+            if r.get("target_code") == code
+            and r.get("target_scope") in (None, "national")
+            and r.get("is_current_milestone") is not False
         ]
         if rows:
             year = max(r["year"] for r in rows)

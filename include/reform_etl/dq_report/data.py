@@ -13,7 +13,8 @@ from pathlib import Path
 
 import psycopg
 
-from ..completeness import Delivery, Matrix, completeness, deliveries, load_calendar
+from ..completeness import Delivery, Matrix, completeness, deliveries, load_calendar, province_name
+from ..config import settings
 
 MAX_WARNINGS = 20_000
 MAX_REJECTED_ROWS = 20_000
@@ -116,6 +117,33 @@ class TrendPoint:
     on_time_rate: float | None
 
 
+@dataclass(frozen=True)
+class RankTieBreak:
+    """Scores tied as printed that the publisher still gave distinct ranks: agreement, not a fault."""
+
+    file_id: int
+    name: str
+    index_code: str
+    year: int
+    component: str | None
+    score: float
+    ranked: str  # "Đà Nẵng (48): 3, Bắc Ninh (27): 4"
+
+
+@dataclass(frozen=True)
+class SelfScoreExcess:
+    """A PAR field the province self-assessed above its appraisal by more than the setting."""
+
+    province_code: str
+    index_code: str
+    year: int
+    component: str | None
+    self_score: float
+    score: float
+    self_file: str
+    appraised_file: str
+
+
 @dataclass
 class ReportData:
     generated: datetime
@@ -134,6 +162,9 @@ class ReportData:
     pulls: list[dict[str, object]] = field(default_factory=list)
     province_of_file: dict[int, str] = field(default_factory=dict)
     period_of_file: dict[int, str] = field(default_factory=dict)
+    rank_tie_breaks: list[RankTieBreak] = field(default_factory=list)
+    self_score_excesses: list[SelfScoreExcess] = field(default_factory=list)
+    self_score_excess_points: float = 0.0
 
     def files_of(self, province: str) -> list[FileRow]:
         return [f for f in self.files if self.province_of_file.get(f.file_id) == province]
@@ -228,6 +259,65 @@ def _trends(conn: psycopg.Connection) -> dict[str, list[TrendPoint]]:
     return dict(out)
 
 
+# Scores tied as printed within one loaded table whose published ranks still differ; a table
+# a later delivery replaced whole (superseded) is history and left out.
+_TIE_BREAKS_SQL = """
+select r.file_id, r.index_code, r.year, max(r.component), r.score,
+       string_agg(r.province_code || ':' || r.published_rank, ',' order by r.published_rank, r.province_code)
+from raw.index_scores r
+join audit.file_ingestions f on f.file_id = r.file_id and f.status = 'loaded'
+where r.score is not null and r.published_rank is not null
+group by r.file_id, r.index_code, r.year, r.component_code, r.score
+having count(distinct r.published_rank) > 1
+order by r.year desc, r.index_code, r.file_id, r.score desc
+"""
+
+# The latest figure of each side (self-assessment, appraisal) per PAR field, read from raw like
+# the rest of the report; the appraised side falls back on the points the self-assessment file
+# printed, as fct_index_scores does. Rows loaded before raw had a source column count as self
+# when they carry a self-assessed figure.
+_SELF_EXCESS_SQL = """
+with sided as (
+    select r.*, coalesce(r.source, case when r.self_score is not null then 'self' else 'appraised' end) as side,
+           f.delivery_key
+    from raw.index_scores r
+    join audit.file_ingestions f on f.file_id = r.file_id and f.status in ('loaded', 'superseded')
+    where r.index_code = 'PAR'
+),
+latest as (
+    select distinct on (index_code, year, province_code, component_code, side) *
+    from sided
+    order by index_code, year, province_code, component_code, side, delivery_key desc, source_row desc
+)
+select s.province_code, s.index_code, s.year, s.component, s.self_score,
+       coalesce(a.score, s.score), s.file_id, coalesce(a.file_id, s.file_id)
+from latest s
+left join latest a
+    on a.side = 'appraised' and (a.index_code, a.year, a.province_code, a.component_code)
+        = (s.index_code, s.year, s.province_code, s.component_code)
+where s.side = 'self'
+  and s.self_score - coalesce(a.score, s.score) > %(limit)s
+order by s.year desc, s.province_code, s.component_code
+"""
+
+
+def _tie_breaks(conn: psycopg.Connection, names: dict[int, str]) -> list[RankTieBreak]:
+    found = []
+    for file_id, index, year, component, score, ranked in conn.execute(_TIE_BREAKS_SQL):
+        places = ", ".join(
+            f"{province_name(code)} ({code}): {rank}" for code, rank in (p.split(":") for p in ranked.split(","))
+        )
+        found.append(RankTieBreak(file_id, names.get(file_id, str(file_id)), index, year, component, score, places))
+    return found
+
+
+def _self_excesses(conn: psycopg.Connection, names: dict[int, str], limit: float) -> list[SelfScoreExcess]:
+    return [
+        SelfScoreExcess(code, index, year, component, self_score, score, names.get(sf, str(sf)), names.get(af, str(af)))
+        for code, index, year, component, self_score, score, sf, af in conn.execute(_SELF_EXCESS_SQL, {"limit": limit})
+    ]
+
+
 def load(conn: psycopg.Connection, *, as_of: date | None = None) -> ReportData:
     delivered = deliveries(conn)
     matrix = completeness(conn, calendar=load_calendar(), as_of=as_of)
@@ -282,7 +372,11 @@ def load(conn: psycopg.Connection, *, as_of: date | None = None) -> ReportData:
         )
     ]
     pulls = _latest_pulls(conn)
+    excess_limit = settings().self_score_excess_points
     return ReportData(
+        rank_tie_breaks=_tie_breaks(conn, names),
+        self_score_excesses=_self_excesses(conn, names, excess_limit),
+        self_score_excess_points=excess_limit,
         pulls=pulls,
         generated=datetime.now(UTC),
         matrix=matrix,

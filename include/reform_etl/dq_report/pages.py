@@ -418,6 +418,41 @@ def _pulls(data: ReportData) -> str:
     )
 
 
+def _tie_break_table(data: ReportData) -> str:
+    rows = [
+        (b.index_code, str(b.year), b.component or t("Tổng", "Total"), b.score, b.ranked, b.name)
+        for b in data.rank_tie_breaks[:MAX_ROWS]
+    ]
+    headers = [t("Chỉ số", "Index"), t("Năm", "Year"), t("Thành phần", "Component"), t("Điểm", "Score")]
+    headers += [t("Thứ hạng công bố", "Published ranks"), t("Tệp", "File")]
+    return table(headers, rows, numeric=[1, 3], empty=t("Không có.", "None."))
+
+
+def _self_excess_table(data: ReportData) -> str:
+    limit = f"{data.self_score_excess_points:g}"
+    caption = t(
+        f"Lĩnh vực có điểm tự đánh giá cao hơn điểm thẩm định quá {limit} điểm (REFORM_SELF_SCORE_EXCESS_POINTS).",
+        f"Fields self-assessed more than {limit} points above the appraisal (REFORM_SELF_SCORE_EXCESS_POINTS).",
+    )
+    rows = [
+        (
+            province_link(e.province_code),
+            str(e.year),
+            e.component or t("Tổng", "Total"),
+            e.self_score,
+            e.score,
+            round(float(e.self_score) - float(e.score), 2),
+            e.self_file,
+            e.appraised_file,
+        )
+        for e in data.self_score_excesses[:MAX_ROWS]
+    ]
+    headers = [t("Tỉnh", "Province"), t("Năm", "Year"), t("Lĩnh vực", "Field"), t("Tự đánh giá", "Self-assessed")]
+    headers += [t("Thẩm định", "Appraised"), t("Chênh lệch", "Gap"), t("Tệp tự đánh giá", "Self-assessment file")]
+    headers += [t("Tệp thẩm định", "Appraisal file")]
+    return f"<p class='muted'>{caption}</p>" + table(headers, rows, numeric=[1, 3, 4, 5], empty=t("Không có.", "None."))
+
+
 def overview(data: ReportData) -> str:
     matrix = data.matrix
     disagreements = [w for w in data.warnings if w.rule in DISAGREEMENT_RULES]
@@ -454,6 +489,18 @@ def overview(data: ReportData) -> str:
     }</h2>
 <p>{esc(", ".join(f"{rule}: {n}" for rule, n in by_rule.most_common())) or t("Không có.", "None.")}</p>
 {_warning_table(disagreements, with_province=True)}
+<h3 id="tie-breaks">{
+        t("Điểm bằng nhau, nhà công bố vẫn xếp thứ hạng khác nhau", "Tied scores the publisher ranked apart")
+    }</h3>
+<p class="muted">{
+        t(
+            "Không phải sai lệch: điểm in ra bằng nhau và thứ hạng công bố chỉ phân định thứ tự giữa chúng.",
+            "Not disagreements: the printed scores are equal and the published ranks only order them.",
+        )
+    }</p>
+{_tie_break_table(data)}
+<h2 id="self-assessment">{t("Điểm tự đánh giá cao hơn điểm thẩm định", "Self-assessment above the appraisal")}</h2>
+{_self_excess_table(data)}
 <h2 id="matrix">{t("Ma trận nộp báo cáo: tỉnh × loại × kỳ", "Delivery matrix: province × kind × period")}</h2>
 {legend()}
 {streams}

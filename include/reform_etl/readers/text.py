@@ -1,8 +1,9 @@
 """CSV / TXT: encoding and delimiter are detected, never configured, and rows are streamed.
 
 Provinces send whatever their software writes: UTF-8 (with or without BOM), Excel's
-"Unicode text" (UTF-16 with BOM, tab separated), or Windows-1258 from older Vietnamese
-Windows setups. Files can be several GB, so only a sample is held in memory.
+"Unicode text" (UTF-16 with BOM, tab separated), Windows-1258 from older Vietnamese
+Windows setups, or TCVN3 / VNI from offices still on the pre-Unicode fonts
+(:mod:`.legacy_vietnamese`). Files can be several GB, so only a sample is held in memory.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from charset_normalizer import from_bytes
 
 from ..kinds import Kind
+from .legacy_vietnamese import DISPLAY_NAMES, most_plausible
 from .model import SourceRow, SourceTable, UnreadableFile
 from .sniff import describe_binary
 from .table import HEADER_SCAN_ROWS, Header, RawRow, RowSorter, guarded, locate_header
@@ -75,17 +77,22 @@ def _guess_8bit(head: bytes, complete: bool, what: str) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    # Vietnamese text that is not UTF-8 is Windows-1258 in practice; detectors often call
-    # it cp1252, which decodes the same bytes into wrong letters, so it is tried first.
-    try:
-        head.decode("cp1258")
-        return "cp1258"
-    except UnicodeDecodeError:
-        pass
+    # Vietnamese text that is not UTF-8 is Windows-1258, TCVN3 or VNI in practice; all three
+    # decode almost any byte, so the one whose text reads most like Vietnamese is taken.
+    # Detectors often call them cp1252, which decodes the same bytes into wrong letters.
+    encoding, clean = most_plausible(head, complete)
+    if clean:
+        return encoding
+    if encoding != "cp1258":
+        raise UnreadableFile(
+            f"{what} looks like Vietnamese text in the old {DISPLAY_NAMES[encoding]} encoding, but has bytes "
+            "that encoding does not define; open it with a converter (Unikey: Công cụ chuyển mã) and save it "
+            "again as CSV UTF-8"
+        )
     best = from_bytes(head).best()
     if best is None:
         raise UnreadableFile(
-            f"{what} is in an unknown text encoding (neither UTF-8 nor Windows-1258); save it again as CSV UTF-8"
+            f"{what} is in an unknown text encoding (not UTF-8, Windows-1258, TCVN3 or VNI); save it again as CSV UTF-8"
         )
     return codecs.lookup(best.encoding).name
 

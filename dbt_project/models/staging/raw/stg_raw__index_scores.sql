@@ -10,5 +10,7 @@ select
     score,
     max_score,
     self_score,
-    published_rank
+    published_rank,
+    -- Rows loaded before the column existed: a self-assessed figure marks a self-assessment file.
+    coalesce(source, case when self_score is not null then 'self' else 'appraised' end) as source
 from {{ source('raw', 'index_scores') }}
