@@ -19,12 +19,13 @@
     {{- return(api.Relation.create(database=model.database, schema=model.schema, identifier=model.identifier ~ suffix)) -}}
 {%- endmacro %}
 
-{#- Creates the model's ledger, batch log and batch sequence when missing (idempotent). -#}
+{#- Creates the model's ledger, batch log and batch sequence when missing (idempotent). The
+    schema exists by then: dbt creates it before any model runs (and the loader's bootstrap
+    creates it for a transformer without CREATE on the database). -#}
 {% macro ensure_ledger(model) -%}
     {%- if execute -%}
         {%- do run_query(
-            'create schema if not exists ' ~ adapter.quote(model.schema) ~ ';'
-            ~ ' create table if not exists ' ~ ledger_relation(model, '__consumed')
+            'create table if not exists ' ~ ledger_relation(model, '__consumed')
             ~ ' (file_id bigint primary key, delivery_key text collate "C" not null, batch bigint not null);'
             ~ ' create table if not exists ' ~ ledger_relation(model, '__batches')
             ~ ' (batch bigint primary key, rebuilt boolean not null, files integer not null,'

@@ -92,6 +92,18 @@ class EmbeddedServer:
         try:
             return int(self.port_file.read_text().strip())
         except (FileNotFoundError, ValueError):
+            return self._running_port()
+
+    def _running_port(self) -> int | None:
+        """The port a running server of this data folder listens on (its postmaster.pid, line 4).
+
+        The port file lives in the state folder; when that folder was removed and made again
+        while the server ran on (its data is kept elsewhere as root), the server still says.
+        """
+        try:
+            lines = (self.data_dir / "postmaster.pid").read_text().splitlines()
+            return int(lines[3])
+        except (OSError, IndexError, ValueError):
             return None
 
     def url(self, database: str = DATABASE) -> str:

@@ -68,6 +68,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     server = EmbeddedServer(tmp_path_factory.mktemp("continuous-pg"))
     admin = server.start(fast_unsafe=True)
     with psycopg.connect(_database_url(admin, "postgres"), autocommit=True) as conn:
+        conn.execute('drop database if exists "cchc_continuous" with (force)')
         conn.execute('create database "cchc_continuous"')
     warehouse = _database_url(admin, "cchc_continuous")
     landing = tmp_path_factory.mktemp("continuous-landing")
