@@ -361,7 +361,7 @@ def _join_roles(conn: psycopg.Connection) -> None:
 _NOT_TRANSFORMERS_SQL = """
 select n.nspname, c.relname, c.relkind
 from pg_class c join pg_namespace n on n.oid = c.relnamespace
-where n.nspname = any(%(schemas)s) and c.relkind in ('r', 'v', 'm', 'p')
+where n.nspname = any(%(schemas)s) and c.relkind in ('r', 'v', 'm', 'p', 'S')
   and c.relowner <> (select oid from pg_roles where rolname = %(role)s)
 order by n.nspname, c.relname
 """
@@ -374,7 +374,8 @@ def _hand_dbt_relations_to_transformer(conn: psycopg.Connection) -> None:
     do; owning what it builds is the least the transformer needs. A no-op (one catalogue
     query) once everything is the transformer's.
     """
-    kinds = {"r": "table", "p": "table", "v": "view", "m": "materialized view"}
+    # 'S': the batch sequences of the incremental models' ledgers (macros/delivery_ledger.sql).
+    kinds = {"r": "table", "p": "table", "v": "view", "m": "materialized view", "S": "sequence"}
     rows = conn.execute(_NOT_TRANSFORMERS_SQL, {"schemas": list(DBT_SCHEMAS), "role": TRANSFORMER_ROLE}).fetchall()
     for schema, name, kind in rows:
         conn.execute(

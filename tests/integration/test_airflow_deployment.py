@@ -182,20 +182,9 @@ def test_dropped_files_flow_through_scheduled_and_asset_triggered_runs(running: 
     assert owners == [("reform_transformer",)]
 
 
-def _chromium() -> str:
-    from tests.support import find_browser, install_browser
-
-    found = find_browser() or (install_browser() and find_browser())
-    if found:
-        return found
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("CI=true but Chromium could not be installed")
-    pytest.skip("headless Chromium is not available; install the Debian package `chromium`")
-
-
-def test_the_ui_shows_the_scheduled_successful_runs(running: Running, tmp_path: Path) -> None:
+def test_the_ui_shows_the_scheduled_successful_runs(running: Running, chromium: str, tmp_path: Path) -> None:
     base = running.deployment.api_url
-    with devtools_browser(_chromium(), tmp_path) as browser:
+    with devtools_browser(chromium, tmp_path) as browser:
         browser.call("Page.navigate", url=f"{base}/dags")
         browser.wait_for("!!document.querySelector('input[name=username]')", 60, "the login form")
         browser.type_into("input[name=username]", "admin")
