@@ -76,7 +76,8 @@
 
 {#- Post-hook: the set read by this run goes into the ledger with the run's batch, in the
     model's transaction; a rebuild replaces the whole ledger. The batch is logged (with
-    whether it rebuilt everything) for the models downstream, which follow batches. -#}
+    whether it rebuilt everything) for the models downstream, which follow batches; a run
+    that read nothing leaves no trace, so a build with nothing new changes no table. -#}
 {% macro record_consumed(model) -%}
     {%- set consuming = 'pg_temp.' ~ adapter.quote(model.identifier ~ '__consuming') -%}
     {%- set run = 'pg_temp.' ~ adapter.quote(model.identifier ~ '__run') -%}
@@ -85,7 +86,8 @@
     select c.file_id, c.delivery_key, r.batch from {{ consuming }} as c cross join {{ run }} as r
     on conflict (file_id) do update set delivery_key = excluded.delivery_key, batch = excluded.batch;
     insert into {{ ledger_relation(model, '__batches') }} (batch, rebuilt, files)
-    select r.batch, r.rebuilt, (select count(*) from {{ consuming }}) from {{ run }} as r;
+    select r.batch, r.rebuilt, (select count(*) from {{ consuming }}) from {{ run }} as r
+    where r.rebuilt or exists (select 1 from {{ consuming }});
 {%- endmacro %}
 
 {#- Batches of ``upstream`` (a model planned with plan_increment) not yet followed by
