@@ -283,7 +283,7 @@ def _ensure_raw_table(conn: psycopg.Connection, kind: k.Kind) -> None:
             (k.SELF_ASSESSED, k.APPRAISED),
         )
     # Raw's one index. Raw is append-only and file ids grow with time, so a block-range
-    # index finds a file's rows (and dbt's "file_id above the last one seen") at a fraction
+    # index finds a file's rows (and the files dbt's ledger says are new) at a fraction
     # of a btree's upkeep. Every other lookup is by file too: supersession joins a new file
     # with the earlier files of its provinces (ingest._supersede), dbt keeps its own keyed
     # tables. A btree on the natural key cost as much as 70 % of the COPY itself on every
