@@ -92,25 +92,14 @@ create table if not exists audit.file_ingestions (
     warnings            integer not null default 0,
     message             text,
     received_at         timestamptz not null default now(),
-    delivered_at        timestamptz,
-    delivery_key        text collate "C",
+    delivered_at        timestamptz not null,
+    delivery_key        text collate "C" not null,
     loaded_at           timestamptz,
     supersedes_file_id  bigint references audit.file_ingestions(file_id),
     duplicate_of_file_id bigint references audit.file_ingestions(file_id),
     constraint rows_add_up check (rows_read = rows_loaded + rows_rejected)
 );
 create index if not exists file_ingestions_sha256 on audit.file_ingestions (sha256);
--- Warehouses from before delivery order was recorded: their deliveries keep the order they
--- were loaded in (received_at, then file_id), which is what decided the marts until then.
-alter table audit.file_ingestions add column if not exists delivered_at timestamptz;
-alter table audit.file_ingestions add column if not exists delivery_key text collate "C";
-update audit.file_ingestions
-set delivered_at = received_at,
-    delivery_key = lpad((extract(epoch from received_at) * 1000000)::bigint::text, 20, '0')
-        || '|' || path || '|' || lpad(file_id::text, 20, '0')
-where delivery_key is null;
-alter table audit.file_ingestions alter column delivered_at set not null;
-alter table audit.file_ingestions alter column delivery_key set not null;
 create index if not exists file_ingestions_path on audit.file_ingestions (path, sha256);
 create table if not exists audit.rejected_rows (
     file_id      bigint not null references audit.file_ingestions(file_id),
@@ -162,6 +151,22 @@ create table if not exists audit.dbt_results (
     execution_time  double precision,
     recorded_at     timestamptz not null default now()
 );
+"""
+
+# Warehouses from before delivery order was recorded: their deliveries keep the order they
+# were loaded in (received_at, then file_id), which is what decided the marts until then.
+# Run only when the columns are missing: ALTER TABLE locks the audit table against every
+# load, and bootstrap runs at the start of each run and task.
+_DELIVERY_ORDER_MIGRATION = """
+alter table audit.file_ingestions add column if not exists delivered_at timestamptz;
+alter table audit.file_ingestions add column if not exists delivery_key text collate "C";
+update audit.file_ingestions
+set delivered_at = received_at,
+    delivery_key = lpad((extract(epoch from received_at) * 1000000)::bigint::text, 20, '0')
+        || '|' || path || '|' || lpad(file_id::text, 20, '0')
+where delivery_key is null;
+alter table audit.file_ingestions alter column delivered_at set not null;
+alter table audit.file_ingestions alter column delivery_key set not null;
 """
 
 COMMENTS = {
@@ -244,6 +249,13 @@ def bootstrap(conn: psycopg.Connection) -> None:
         for schema in ("raw", "audit", *DBT_SCHEMAS):
             conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
         new_counts = conn.execute("select to_regclass('audit.file_period_counts') is null").fetchone()
+        unordered = conn.execute(
+            "select to_regclass('audit.file_ingestions') is not null and not exists (select 1 from "
+            "information_schema.columns where table_schema = 'audit' and table_name = 'file_ingestions' "
+            "and column_name = 'delivery_key')"
+        ).fetchone()
+        if unordered and unordered[0]:
+            conn.execute(_DELIVERY_ORDER_MIGRATION)
         conn.execute(AUDIT_DDL)
         for kind in k.KINDS.values():
             _ensure_raw_table(conn, kind)
