@@ -132,6 +132,17 @@ class DevTools:
         self._ws.close()
 
 
+def sign_in_to_airflow(browser: DevTools, url: str, password: str) -> None:
+    """Open ``url`` in the Airflow UI and sign in as admin through its login form."""
+    browser.call("Page.navigate", url=url)
+    browser.wait_for("!!document.querySelector('input[name=username]')", 60, "the login form")
+    browser.type_into("input[name=username]", "admin")
+    browser.type_into("input[name=password]", password)
+    browser.wait_for("!document.querySelector('button[type=submit]').disabled", 10, "the Sign in button")
+    browser.evaluate("document.querySelector('button[type=submit]').click()")
+    browser.wait_for("!location.pathname.startsWith('/auth/')", 30, "the login to finish")
+
+
 @contextmanager
 def devtools_browser(binary: str, folder: Path) -> Iterator[DevTools]:
     """Headless Chromium driven over the DevTools protocol; stopped when the block ends."""

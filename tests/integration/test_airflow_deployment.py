@@ -30,7 +30,7 @@ from reform_etl.airflow_deploy import COMPONENTS, SCHEDULED_DAGS, LocalDeploymen
 from reform_etl.airflow_local import LOAD_POOL, free_port
 from reform_etl.config import settings
 from reform_etl.generate import generate
-from tests.support import devtools_browser
+from tests.support import devtools_browser, sign_in_to_airflow
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -185,13 +185,7 @@ def test_dropped_files_flow_through_scheduled_and_asset_triggered_runs(running: 
 def test_the_ui_shows_the_scheduled_successful_runs(running: Running, chromium: str, tmp_path: Path) -> None:
     base = running.deployment.api_url
     with devtools_browser(chromium, tmp_path) as browser:
-        browser.call("Page.navigate", url=f"{base}/dags")
-        browser.wait_for("!!document.querySelector('input[name=username]')", 60, "the login form")
-        browser.type_into("input[name=username]", "admin")
-        browser.type_into("input[name=password]", running.deployment.admin_password)
-        browser.wait_for("!document.querySelector('button[type=submit]').disabled", 10, "the Sign in button")
-        browser.evaluate("document.querySelector('button[type=submit]').click()")
-        browser.wait_for("!location.pathname.startsWith('/auth/')", 30, "the login to finish")
+        sign_in_to_airflow(browser, f"{base}/dags", running.deployment.admin_password)
 
         for dag_id, run_type in (
             ("reform_ingest", "scheduled__"),

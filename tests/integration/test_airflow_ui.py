@@ -31,7 +31,7 @@ from reform_etl.airflow_local import (
     stop,
 )
 from reform_etl.config import settings
-from tests.support import DevTools, devtools_browser, write_landing
+from tests.support import DevTools, devtools_browser, sign_in_to_airflow, write_landing
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -90,13 +90,7 @@ def test_ui_login_shows_reform_ingest_and_its_successful_run(warehouse_url, land
         base = f"http://127.0.0.1:{port}"
         _wait_http(f"{base}/api/v2/monitor/health", 120, log)
 
-        browser.call("Page.navigate", url=f"{base}/dags/reform_ingest/runs")
-        browser.wait_for("!!document.querySelector('input[name=username]')", 60, "the login form")
-        browser.type_into("input[name=username]", "admin")
-        browser.type_into("input[name=password]", password)
-        browser.wait_for("!document.querySelector('button[type=submit]').disabled", 10, "the Sign in button")
-        browser.evaluate("document.querySelector('button[type=submit]').click()")
-        browser.wait_for("!location.pathname.startsWith('/auth/')", 30, "the login to finish")
+        sign_in_to_airflow(browser, f"{base}/dags/reform_ingest/runs", password)
 
         browser.call("Page.navigate", url=f"{base}/dags/reform_ingest/runs")
         shown = browser.wait_for(
