@@ -248,7 +248,9 @@ def _take_over(
     The record (with its rows, rejections and findings) now stands for the earlier delivery,
     and the later path becomes its duplicate, exactly as if the files had been seen in
     delivery order. The rows' place in the delivery order moved back, so which deliveries
-    are superseded is settled again for every file sharing a key with them.
+    are superseded is settled again for every file sharing a key with them. Each path keeps
+    the run that saw it: the record takes this run, so this run reports the kind as changed
+    (and Airflow's reform_transform follows), and the duplicate keeps the earlier run.
     """
     old = conn.execute(
         "select delivered_at, delivery_key, run_id from audit.file_ingestions where file_id = %s", (first_id,)
@@ -257,8 +259,16 @@ def _take_over(
     # Messages name the file they are about.
     conn.execute(
         "update audit.file_ingestions set path = %s, delivered_at = %s, delivery_key = %s, "
-        "message = replace(message, %s, %s) where file_id = %s",
-        (str(delivery.path), delivery.delivered_at, delivery.key, first_path.name, delivery.path.name, first_id),
+        "run_id = coalesce(%s, run_id), message = replace(message, %s, %s) where file_id = %s",
+        (
+            str(delivery.path),
+            delivery.delivered_at,
+            delivery.key,
+            run_id,
+            first_path.name,
+            delivery.path.name,
+            first_id,
+        ),
     )
     conn.execute(
         "update audit.rejected_rows set reason = replace(reason, %s, %s) where file_id = %s",
@@ -270,7 +280,7 @@ def _take_over(
         "select %s, %s, sha256, size_bytes, kind, 'duplicate', %s, file_id, %s, %s "
         "from audit.file_ingestions where file_id = %s",
         (
-            run_id,
+            old[2],
             str(first_path),
             f"same bytes as file {first_id} ({delivery.path}); nothing loaded twice",
             old[0],

@@ -26,6 +26,7 @@ import pytest
 from reform_etl import pipeline
 from reform_etl.delivery import delivery_of, mark_delivered
 from reform_etl.generate import generate
+from reform_etl.ingest import sha256_of
 from reform_etl.transform import run_dbt
 
 from . import marts_fixtures as fx
@@ -212,8 +213,12 @@ def test_an_earlier_copy_judged_later_takes_the_place_of_its_twin(warehouse_url,
     earlier = later.with_name("22_2025-09_som.csv")
     shutil.copyfile(later, earlier)
     mark_delivered(earlier, T0)
-    result = pipeline.ingest_one(url, earlier, "dossiers", run_id=run_id)
+    rescan = pipeline.new_run_id("copy")
+    result = pipeline.ingest_one(url, earlier, "dossiers", run_id=rescan)
     assert result.file_id is not None
+    # The run that found the earlier copy reports its kind as changed, so reform_transform follows.
+    runs = dict(query(url, "select path, run_id from audit.file_ingestions where sha256 = %s", (sha256_of(later),)))
+    assert runs == {str(earlier): rescan, str(later): run_id}
     # As if seen in delivery order: the earliest copy loaded, then superseded by the correction
     # (which now comes after it and holds every one of its dossiers); the later copy its duplicate.
     assert _status(query, url, earlier) == "superseded"
