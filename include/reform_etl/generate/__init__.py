@@ -33,7 +33,6 @@ from .common import (
     UNKNOWN_PROVINCE_NAME,
     GeneratedFile,
     GenerationSummary,
-    strip_diacritics,
 )
 from .dossier_summary import LevelFigures, level_figures, write_nghe_an_h1_2022
 from .faults import FAULTS
@@ -89,7 +88,6 @@ __all__ = [
     "procedures_for",
     "province_spelling",
     "split_total",
-    "strip_diacritics",
     "units_for",
     "write_nghe_an_h1_2022",
     "year_period",

@@ -6,12 +6,12 @@ import csv
 import datetime as dt
 import json
 import random
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from reform_etl.folding import fold_vietnamese
 from reform_etl.kinds import get_kind
 
 # The package data lives beside the generator's parent package, in reform_etl/reference.
@@ -90,14 +90,8 @@ def read_reference(name: str) -> list[dict[str, str]]:
 # --------------------------------------------------------------------------- text helpers
 
 
-def strip_diacritics(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return bare.replace("đ", "d").replace("Đ", "D")
-
-
 def slugify(text: str) -> str:
-    ascii_text = strip_diacritics(text).lower()
+    ascii_text = fold_vietnamese(text).lower()
     words = "".join(ch if ch.isalnum() else " " for ch in ascii_text).split()
     return "_".join(words)
 

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .common import MERGER_DATE, read_reference, slugify, strip_diacritics
+from reform_etl.folding import fold_vietnamese
+
+from .common import MERGER_DATE, read_reference, slugify
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def province_spelling(unit: Unit, style: str, rng: random.Random) -> str:
     if style == "prefixed":
         return f"TP {plain}" if unit.is_city else f"Tỉnh {plain}"
     if style == "ascii":
-        return strip_diacritics(unit.name)
+        return fold_vietnamese(unit.name)
     if style == "alias" and unit.aliases:
         return rng.choice(unit.aliases)
     if style == "code":
