@@ -6,6 +6,7 @@ paths; ``dbt_project/seeds`` keeps only the lists the warehouse alone uses.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -35,6 +36,10 @@ def test_dbt_seeds_the_package_reference_folder_through_a_link() -> None:
     assert link.resolve() == PACKAGE_REFERENCE
     project = yaml.safe_load((DBT / "dbt_project.yml").read_text(encoding="utf-8"))
     assert set(project["seed-paths"]) == {"seeds", "reference"}
+    # The image keeps the package sources next to the dbt project, so the link resolves there too.
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^COPY .*\binclude /opt/reform/include$", dockerfile, re.M)
+    assert re.search(r"^COPY .*\bdbt_project /opt/reform/dbt_project$", dockerfile, re.M)
 
 
 def test_every_package_csv_is_a_described_seed_or_kept_out_of_the_warehouse() -> None:
