@@ -18,6 +18,8 @@ COPY --chown=airflow:root include /opt/reform/include
 RUN pip install --no-cache-dir -c /opt/reform/requirements.txt /opt/reform
 
 COPY --chown=airflow:root dags /opt/reform/dags
+# dbt_project/reference is a link to ../include/reform_etl/reference (the seeds the package
+# also reads), which COPY keeps as a link and /opt/reform/include above resolves.
 COPY --chown=airflow:root dbt_project /opt/reform/dbt_project
 COPY --chown=airflow:root expectations /opt/reform/expectations
 COPY --chown=airflow:root docker /opt/reform/docker

@@ -27,7 +27,7 @@ from .config import settings
 log = logging.getLogger(__name__)
 
 # Folders and files of the dbt project whose change makes the manifest stale.
-_PROJECT_INPUTS = ("models", "seeds", "macros", "tests", "snapshots", "analyses", "dbt_project.yml")
+_PROJECT_INPUTS = ("models", "seeds", "reference", "macros", "tests", "snapshots", "analyses", "dbt_project.yml")
 
 
 class ManifestError(RuntimeError):

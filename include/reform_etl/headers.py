@@ -15,11 +15,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from .kinds import Kind
+from .values import fold
 
-# đ/Đ have no decomposition in Unicode, so NFD alone would keep them; the Icelandic eth
-# turns up in files typed with the wrong keyboard layout.
-_D_LETTERS = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "Ð": "D"})
-_NOT_FOLDED = re.compile(r"[^a-z0-9]+")
 # A trailing unit or column number: "(%)", "(hồ sơ)", "[điểm]", "(3=4+5)", a bare "%".
 _TRAILING_UNIT = re.compile(r"\s*(?:\(([^()]*)\)|\[([^\[\]]*)\]|%)\s*[:.*]*\s*$")
 # A column formula printed under the label: "(1)=(2)+(3)", "(7)=(4)/(1)". Every term is in
@@ -36,10 +33,8 @@ _TOTAL_SUBS = frozenset({"tong", "tongso", "tongcong", "cong", "total"})
 
 @lru_cache(maxsize=65536)
 def fold_text(text: str) -> str:
-    """Fold without removing a unit: NFD, drop combining marks, đ->d, lowercase, [a-z0-9] only."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_D_LETTERS))
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NOT_FOLDED.sub("", bare.lower())
+    """Fold without removing a unit: the matching key of :func:`values.fold`, cached per label."""
+    return fold(text)
 
 
 def strip_unit(label: str) -> str:

@@ -9,7 +9,6 @@ File-level problems (no province, contradicting identity) raise :class:`FileReje
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +16,7 @@ from typing import Any
 
 from . import kinds as k
 from . import values as v
+from .folding import fold_vietnamese
 from .periods import Period, parse_period, period_for_year
 from .provinces import MERGER_DATE, ProvinceResolver, UnknownProvince
 from .readers import SourceRow, SourceTable
@@ -316,9 +316,7 @@ def component_code(component: object) -> str:
     text = v.normalise_text(component)
     if not text or v.fold(text) in {"tong", "tongdiem", "total", "chiso", "tongchiso"}:
         return "TOTAL"
-    plain = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
-    return re.sub(r"[^A-Za-z0-9]+", "_", plain).strip("_").upper()[:60] or "TOTAL"
+    return re.sub(r"[^A-Za-z0-9]+", "_", fold_vietnamese(text)).strip("_").upper()[:60] or "TOTAL"
 
 
 def _raw_text(raw: object) -> str | None:

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
+from .folding import fold_vietnamese
+
 __all__ = [
     "ValueProblem",
     "MAX_YEAR",
@@ -110,13 +112,6 @@ def normalise_text(value: object) -> str | None:
     return collapsed or None
 
 
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    without = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    # đ/Đ is a letter of its own, not d plus a mark, so NFD leaves it alone.
-    return without.replace("đ", "d").replace("Đ", "D").lower()
-
-
 def fold(text: str) -> str:
     """Matching key: no diacritics, lower case, ASCII letters and digits only.
 
@@ -124,14 +119,14 @@ def fold(text: str) -> str:
     """
     if not isinstance(text, str):
         text = str(text)
-    return re.sub(r"[^a-z0-9]+", "", _strip_marks(text))
+    return re.sub(r"[^a-z0-9]+", "", fold_vietnamese(text).lower())
 
 
 def fold_words(text: str) -> str:
     """Like :func:`fold` but keeps word boundaries as single spaces: 'Quý I/2022' -> 'quy i 2022'."""
     if not isinstance(text, str):
         text = str(text)
-    return re.sub(r"[^a-z0-9]+", " ", _strip_marks(text)).strip()
+    return re.sub(r"[^a-z0-9]+", " ", fold_vietnamese(text).lower()).strip()
 
 
 def _as_text(value: object) -> str:

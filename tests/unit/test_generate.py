@@ -443,3 +443,14 @@ def test_write_xlsx_hidden_sheet_and_uncached_formulas(tmp_path: Path) -> None:
 def test_write_xlsx_group_header_needs_valid_columns(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="outside"):
         write_xlsx(tmp_path / "x.xlsx", ["a", "b"], [], group_header=[("g", 1, 2)])
+
+
+def test_the_generator_is_a_package_of_modules_a_person_can_hold_in_mind() -> None:
+    import reform_etl.generate as package
+
+    modules = sorted(Path(package.__file__).parent.glob("*.py"))
+    assert {"dossier_summary.py", "dossiers.py", "online_services.py", "index_scores.py", "faults.py"} <= {
+        m.name for m in modules
+    }
+    too_long = {m.name: n for m in modules if (n := len(m.read_text(encoding="utf-8").splitlines())) > 600}
+    assert not too_long

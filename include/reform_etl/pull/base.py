@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..delivery import mark_delivered
+from ..folding import fold_vietnamese
 from ..periods import identity_from_filename
 from ..values import ValueProblem
 from .credentials import Secrets
@@ -112,7 +113,9 @@ def landing_name(source: Source, item: Item) -> str:
 
 def safe_token(text: str, *, limit: int = 60) -> str:
     """ASCII, lower-case, '-' separated: safe in file names and free of the '_' separator."""
-    folded = unicodedata.normalize("NFKD", text.replace("đ", "d").replace("Đ", "D"))
+    # NFKD also spells out compatibility characters (ligatures, full-width letters) before
+    # anything still outside ASCII is dropped.
+    folded = unicodedata.normalize("NFKD", fold_vietnamese(text))
     ascii_text = folded.encode("ascii", "ignore").decode("ascii").lower()
     token = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     return token[:limit].strip("-") or "file"
