@@ -357,7 +357,8 @@ def _identity(user: pwd.struct_passwd | None) -> _Identity:
 def _as_user(user: pwd.struct_passwd, *test: str) -> bool:
     """Whether ``test`` (a `test` expression) holds for ``user``: its access, not root's."""
     # S603: callers pass the `test` program and paths of the embedded server, no outside input.
-    return subprocess.run(list(test), capture_output=True, cwd="/", **_identity(user), timeout=30).returncode == 0  # noqa: S603
+    done = subprocess.run(list(test), capture_output=True, cwd="/", **_identity(user), timeout=30)  # noqa: S603
+    return done.returncode == 0
 
 
 def _forget_orphans(folders: Path) -> None:
