@@ -29,13 +29,15 @@ airflow: setup
 airflow-down: setup
 	@$(BIN)/reform-etl airflow down
 
-## make test: the whole test suite (what CI runs).
-test: setup
+## make test: lint, then the whole test suite (what CI runs).
+test: lint
 	@$(BIN)/python -m pytest
 
+## make lint: ruff's rules and formatting, and mypy's type check (settings in pyproject.toml).
 lint: setup
 	@$(BIN)/ruff check include dags tests benchmarks
 	@$(BIN)/ruff format --check include dags tests benchmarks
+	@$(BIN)/mypy
 
 db-stop: setup
 	@$(BIN)/reform-etl db stop

@@ -24,6 +24,8 @@ period_from=..., period_to=...)`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pendulum
 from airflow.sdk import Metadata, Param, dag, get_current_context, task
 
@@ -77,12 +79,13 @@ def reform_backfill() -> None:
     def reprocess(group: dict[str, object], run: dict[str, str]) -> dict[str, object]:
         from reform_etl import tasks
 
+        # map_index_template reads this key, which Airflow's Context TypedDict does not declare.
         get_current_context()["group_label"] = f"{group['province']} {group['period']}"  # type: ignore[typeddict-unknown-key]
         accept = bool(get_current_context()["params"].get("accept_rejections"))
         return tasks.backfill_group(run, group, accept_rejections=accept)
 
     @task(trigger_rule="all_done", outlets=[RAW_ALIAS])
-    def publish(run: dict[str, str]):  # type: ignore[no-untyped-def]
+    def publish(run: dict[str, str]) -> Iterator[Metadata]:
         from reform_etl import tasks
 
         for kind, rows in tasks.loaded_kinds(run).items():
@@ -94,10 +97,13 @@ def reform_backfill() -> None:
 
         return tasks.finish_backfill(run, None if groups is None else list(groups))
 
+    # The calls below pass XComArgs, which Airflow resolves to the upstream values at run time;
+    # its Task protocol types a call with the function's own parameters and cannot say that
+    # (airflow.sdk.bases.decorator.Task), hence the arg-type ignores.
     run = prepare()
-    groups = plan(run)
+    groups = plan(run)  # type: ignore[arg-type]
     done = reprocess.partial(run=run).expand(group=groups)
-    done >> [publish(run), finish(run, groups)]
+    done >> [publish(run), finish(run, groups)]  # type: ignore[arg-type]
 
 
 reform_backfill()

@@ -26,6 +26,8 @@ rows (through the alias `reform_raw_loaded`); `reform_transform` is scheduled on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pendulum
 from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, Metadata, Param, dag, get_current_context, task
 
@@ -95,12 +97,13 @@ def reform_ingest() -> None:
     def ingest(item: dict[str, str], run: dict[str, str]) -> dict[str, object]:
         from reform_etl import tasks
 
+        # map_index_template reads this key, which Airflow's Context TypedDict does not declare.
         get_current_context()["file_label"] = item.get("label", item["path"])  # type: ignore[typeddict-unknown-key]
         return tasks.ingest(run, item)
 
     # all_done: what loaded before a sibling failed still reaches the marts.
     @task(trigger_rule="all_done", outlets=[RAW_ALIAS])
-    def publish(run: dict[str, str]):  # type: ignore[no-untyped-def]
+    def publish(run: dict[str, str]) -> Iterator[Metadata]:
         from reform_etl import tasks
 
         for kind, rows in tasks.loaded_kinds(run).items():
@@ -112,10 +115,13 @@ def reform_ingest() -> None:
 
         return tasks.finish_ingest(run, None if files is None else list(files))
 
+    # The calls below pass XComArgs, which Airflow resolves to the upstream values at run time;
+    # its Task protocol types a call with the function's own parameters and cannot say that
+    # (airflow.sdk.bases.decorator.Task), hence the arg-type ignores.
     run = prepare()
-    files = discover(run)
+    files = discover(run)  # type: ignore[arg-type]
     loaded = ingest.partial(run=run).expand(item=files)
-    loaded >> [publish(run), finish(run, files)]
+    loaded >> [publish(run), finish(run, files)]  # type: ignore[arg-type]
 
 
 reform_ingest()

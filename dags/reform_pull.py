@@ -27,6 +27,7 @@ selected source now, whatever its schedule.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pendulum
@@ -69,21 +70,25 @@ def reform_pull() -> None:
         from reform_etl.pull import tasks
 
         context = get_current_context()
+        # map_index_template reads this key, which Airflow's Context TypedDict does not declare.
         context["source_id"] = source_id  # type: ignore[typeddict-unknown-key]
         return tasks.pull(source_id, context["params"], airflow_run_id=context["run_id"])
 
     # all_done: one province's failed source must not hide what the others brought.
     @task(trigger_rule="all_done", outlets=[LANDING_ALIAS])
-    def summary(due: list[str]):  # type: ignore[no-untyped-def]
+    def summary(due: list[str]) -> Iterator[Metadata]:
         from reform_etl.pull import tasks
 
         outcome = tasks.summary(list(due), airflow_run_id=get_current_context()["run_id"])
         for kind, files in outcome["new_files"].items():
             yield Metadata(LANDING_ASSETS[kind], extra={"files": files}, alias=LANDING_ALIAS)
 
+    # The calls below pass XComArgs, which Airflow resolves to the upstream values at run time;
+    # its Task protocol types a call with the function's own parameters and cannot say that
+    # (airflow.sdk.bases.decorator.Task), hence the arg-type ignores.
     due = due_sources()
     pulled = pull.expand(source_id=due)
-    pulled >> summary(due)
+    pulled >> summary(due)  # type: ignore[arg-type]
 
 
 reform_pull()

@@ -15,6 +15,7 @@ connection ``reform_warehouse``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import secrets
@@ -142,7 +143,7 @@ class LocalDeployment:
         metadata_database: str = METADATA_DATABASE,
     ) -> None:
         self.home = home or settings().state_dir / "airflow" / "deployment"
-        self._wanted = {"port": port, "slots": slots, "ingest_schedule": ingest_schedule}
+        self._wanted: dict[str, int | str | None] = {"port": port, "slots": slots, "ingest_schedule": ingest_schedule}
         self._extra_env = dict(extra_env or {})
         self.metadata_database = metadata_database
         self._children: dict[str, subprocess.Popen[bytes]] = {}
@@ -161,7 +162,7 @@ class LocalDeployment:
             saved = json.loads(self.config_file.read_text())
         wanted = {k: v for k, v in self._wanted.items() if v is not None}
         if not saved:
-            port = wanted.get("port") or _preferred_port()
+            port = int(wanted.get("port") or _preferred_port())
             slots = int(wanted.get("slots") or DEFAULT_SLOTS)
             schedule = str(wanted.get("ingest_schedule") or (settings().ingest_schedule or "none"))
             config = DeploymentConfig.generate(port=port, slots=slots, ingest_schedule=schedule)
@@ -243,7 +244,7 @@ class LocalDeployment:
         for name in COMPONENTS:
             pid = self._pid(name)
             if pid is not None and self._alive(name):
-                _terminate_group(pid, timeout, on_wait=lambda n=name: self._reap(n))
+                _terminate_group(pid, timeout, on_wait=functools.partial(self._reap, name))
                 stopped.append(name)
             self._reap(name)
             self._pid_file(name).unlink(missing_ok=True)
@@ -274,7 +275,7 @@ class LocalDeployment:
         """One authenticated call to the api-server's REST API; the JSON answer."""
         headers = {"Authorization": f"Bearer {self._access_token()}", "Content-Type": "application/json"}
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.api_url}{path}", data=data, headers=headers, method=method)
+        request = urllib.request.Request(f"{self.api_url}{path}", data=data, headers=headers, method=method)  # noqa: S310 - our own api-server
         try:
             with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 - our own api-server
                 raw = answer.read()
@@ -293,7 +294,7 @@ class LocalDeployment:
         if self._token and self._token[1] > time.monotonic():
             return self._token[0]
         body = json.dumps({"username": "admin", "password": self.admin_password}).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - our own api-server
             f"{self.api_url}/auth/token", data=body, headers={"Content-Type": "application/json"}, method="POST"
         )
         try:
@@ -319,7 +320,7 @@ class LocalDeployment:
         if name == "api-server":
             args += ["--host", "127.0.0.1", "--port", str(self.config().port)]
         with log.open("ab") as handle:
-            process = subprocess.Popen(
+            process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
                 args,
                 env=env,
                 stdout=handle,

@@ -65,7 +65,7 @@ def _airflow() -> str:
 
 def _run_logged(args: list[str], env: dict[str, str], log: Path) -> None:
     with log.open("w") as handle:
-        subprocess.run(args, env=env, stdout=handle, stderr=subprocess.STDOUT, check=True)
+        subprocess.run(args, env=env, stdout=handle, stderr=subprocess.STDOUT, check=True)  # noqa: S603 - the venv's airflow
 
 
 def ensure_metadata(env: dict[str, str], *, pool: bool = True) -> None:
@@ -121,7 +121,7 @@ def dags_test(dag_id: str, conf: dict[str, object], *, url: str | None = None, l
     ensure_metadata(env)
     log = airflow_home() / log_name
     with log.open("w") as handle:
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - the venv's airflow, a DAG id of ours
             [_airflow(), "dags", "test", dag_id, "--conf", json.dumps(conf)],
             env=env,
             stdout=handle,
@@ -192,7 +192,7 @@ def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[b
     """Start an Airflow component in its own process group (so stopping it stops its children)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     handle = log.open("wb")
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - callers pass the venv's airflow and fixed arguments
         args, env=env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, cwd=settings().project_root
     )
 

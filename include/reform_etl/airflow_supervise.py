@@ -42,7 +42,7 @@ def supervise(args: list[str]) -> int:
     code = 0
     while not stopping:
         started = time.monotonic()
-        child = subprocess.Popen([airflow_command(), *args])
+        child = subprocess.Popen([airflow_command(), *args])  # noqa: S603 - the venv's airflow
         code = child.wait()
         if stopping:
             break

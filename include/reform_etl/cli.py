@@ -12,9 +12,11 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Annotated
+from types import TracebackType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -22,6 +24,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from .config import SettingsError, settings
+
+if TYPE_CHECKING:  # imported where used, so that a command loads only what it needs
+    from .airflow_deploy import DeploymentStatus, LocalDeployment
+    from .ingest import IngestResult
+    from .pipeline import RunSummary
 
 app = typer.Typer(
     help="Load provincial CCHC exports into the warehouse, build the marts, report data quality.",
@@ -97,7 +104,7 @@ def _url() -> str:
         raise typer.Exit(EXIT_WAREHOUSE) from None
 
 
-def _print_files(results: list) -> None:  # type: ignore[type-arg]
+def _print_files(results: Sequence[IngestResult]) -> None:
     table = Table(title="Files", show_lines=False)
     for column in ("file", "kind", "status", "read", "loaded", "rejected", "warnings", "message"):
         table.add_column(column, overflow="fold")
@@ -163,7 +170,7 @@ def run(
     _finish(summary, as_json)
 
 
-def _finish(summary, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def _finish(summary: RunSummary, as_json: bool) -> None:
     data = summary.as_dict()
     if as_json:
         out.print_json(json.dumps(data, default=str))
@@ -208,8 +215,10 @@ class _Progress:
         self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(*exc)  # type: ignore[arg-type]
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.progress.__exit__(exc_type, exc, traceback)
 
     def file_done(self, path: Path, _result: object) -> None:
         self.progress.update(self.files, advance=1, name=path.name)
@@ -629,7 +638,7 @@ def airflow_status(as_json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
-def _print_deployment(deployment, state) -> None:  # type: ignore[no-untyped-def]
+def _print_deployment(deployment: LocalDeployment, state: DeploymentStatus) -> None:
     table = Table("component", "pid", "alive")
     for component in state.components:
         table.add_row(component.name, str(component.pid or "-"), "yes" if component.alive else "[red]no[/]")
@@ -695,7 +704,7 @@ def _summarise_last_airflow_run(url: str) -> None:
     out.print("Mart rows: " + ", ".join(f"{k} {v}" for k, v in marts.items()))
     out.print(f"Data-quality report: {settings().reports_dir / 'dq' / 'index.html'}")
     out.print(f"Scorecard dashboard: {settings().reports_dir / 'scorecard' / 'index.html'}")
-    out.print("Query the marts: psql " + redact(url) + " -c 'select * from marts.fct_dossier_processing limit 5'")
+    out.print("Query the marts: psql " + redact(url) + " -c 'select * from marts.fct_dossier_processing limit 5'")  # noqa: S608 - a hint printed for the user, never executed
 
 
 @app.command("config")

@@ -29,11 +29,12 @@ from typing import Any
 
 import psycopg
 import yaml
+from psycopg import sql
 
 from . import kinds as k
 from . import values as v
 from .config import settings
-from .periods import Period, identity_from_filename, parse_period, period_for_year
+from .periods import Period, identity_from_filename, parse_period, period_containing
 from .provinces import MERGER_DATE, ProvinceResolver
 
 CALENDAR_FILE = Path(__file__).with_name("expected_deliveries.yml")
@@ -266,17 +267,7 @@ def units_for(period: Period) -> list[str]:
 
 
 def _next(period: Period) -> Period:
-    return _containing(period.end + timedelta(days=1), period.grain)
-
-
-def _containing(day: date, grain: str) -> Period:
-    if grain == "year":
-        return period_for_year(day.year)
-    if grain == "half":
-        return parse_period(f"{day.year}-H{1 if day.month <= 6 else 2}")  # type: ignore[return-value]
-    if grain == "quarter":
-        return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")  # type: ignore[return-value]
-    return parse_period(f"{day.year}-{day.month:02d}")  # type: ignore[return-value]
+    return period_containing(period.end + timedelta(days=1), period.grain)
 
 
 def expected_periods(rule: DeliveryRule, as_of: date) -> list[Period]:
@@ -374,7 +365,9 @@ def deliveries(conn: psycopg.Connection) -> list[Delivery]:
     from_raw: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for file_id, kind in ambiguous:
         for province, period in conn.execute(
-            f"select distinct province_code, period_label from raw.{k.get_kind(kind).name} where file_id = %s",
+            sql.SQL("select distinct province_code, period_label from {} where file_id = %s").format(
+                sql.Identifier("raw", k.get_kind(kind).name)
+            ),
             (file_id,),
         ):
             from_raw[file_id].append((province, period))
@@ -398,7 +391,9 @@ def deliveries(conn: psycopg.Connection) -> list[Delivery]:
                 who = NATIONAL if len(provinces) > 1 else next(iter(provinces))
                 out.append(Delivery(index=index, province_code=who, period_label=str(year), **common))
             continue
-        pairs = from_raw.get(file_id) or ([(province, period)] if province and period else [])
+        pairs: Sequence[tuple[str | None, str | None]] = from_raw.get(file_id) or (
+            [(province, period)] if province and period else []
+        )
         index = None
         if status == "rejected" or not pairs:
             code, named, index = _identity_from_name(path, kind)
@@ -453,10 +448,12 @@ def build_matrix(
                 streams[stream] = Stream(stream, delivery.kind, delivery.index, title, stream, expected=False)
             key = (delivery.province_code, stream, delivery.period_label)
             if key not in cells:
-                period = parse_period(delivery.period_label)
-                if period is None:
+                delivered_period = parse_period(delivery.period_label)
+                if delivered_period is None:
                     continue
-                cells[key] = Cell(delivery.province_code, stream, period.label, period.end, False, None)
+                cells[key] = Cell(
+                    delivery.province_code, stream, delivered_period.label, delivered_period.end, False, None
+                )
             by_cell[key].append(delivery)
     for key, cell in cells.items():
         _fill(cell, by_cell.get(key, []), as_of, judged_from)

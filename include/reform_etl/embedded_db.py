@@ -29,6 +29,7 @@ import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypedDict
 
 from .config import settings
 
@@ -245,8 +246,9 @@ class EmbeddedServer:
         except KeyError:
             pass
         try:
-            subprocess.run(
-                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],
+            subprocess.run(  # noqa: S603 - fixed arguments
+                # S607: an admin tool found on root's PATH wherever the distribution puts it.
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER],  # noqa: S607
                 check=True,
                 capture_output=True,
             )
@@ -319,7 +321,7 @@ class EmbeddedServer:
         command = [str(self._binaries() / "bin" / args[0]), *args[1:]]
         user = self._service_user()
         home = self.data_dir.parent
-        result = subprocess.run(
+        result = subprocess.run(  # noqa: S603 - the server binaries pgserver ships
             command,
             capture_output=True,
             text=True,
@@ -339,14 +341,24 @@ class EmbeddedServer:
             return ""
 
 
-def _identity(user: pwd.struct_passwd | None) -> dict[str, object]:
+class _Identity(TypedDict, total=False):
+    """The ``subprocess.run`` arguments that run a child as another user."""
+
+    user: int
+    group: int
+    extra_groups: list[int]
+
+
+def _identity(user: pwd.struct_passwd | None) -> _Identity:
     # Drop root's supplementary groups too, so that only what is open to every user is reachable.
-    return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []} if user else {}
+    return _Identity(user=user.pw_uid, group=user.pw_gid, extra_groups=[]) if user else _Identity()
 
 
 def _as_user(user: pwd.struct_passwd, *test: str) -> bool:
     """Whether ``test`` (a `test` expression) holds for ``user``: its access, not root's."""
-    return subprocess.run(list(test), capture_output=True, cwd="/", **_identity(user), timeout=30).returncode == 0
+    # S603: callers pass the `test` program and paths of the embedded server, no outside input.
+    done = subprocess.run(list(test), capture_output=True, cwd="/", **_identity(user), timeout=30)  # noqa: S603
+    return done.returncode == 0
 
 
 def _forget_orphans(folders: Path) -> None:

@@ -86,7 +86,16 @@ def _legacy_level_labels(levels: str) -> tuple[str, ...]:
     online services. Spelled out label by label, so matching stays exact: "3, 4" and "3 và 4"
     fold to different texts, and a bare "Mức độ" never matches a count column.
     """
-    prefixes = ("", "Số ", "DVC ", "Số DVC ", "DVCTT ", "Số DVCTT ", "DVC trực tuyến ", "Số DVC trực tuyến ")
+    prefixes: tuple[str, ...] = (
+        "",
+        "Số ",
+        "DVC ",
+        "Số DVC ",
+        "DVCTT ",
+        "Số DVCTT ",
+        "DVC trực tuyến ",
+        "Số DVC trực tuyến ",
+    )
     prefixes += ("Dịch vụ công trực tuyến ", "Số dịch vụ công trực tuyến ", "TTHC ", "Số TTHC ")
     return tuple(f"{prefix}{degree} {levels}" for prefix in prefixes for degree in ("mức độ", "mức"))
 

@@ -12,7 +12,15 @@ from datetime import date, datetime, timedelta
 
 from reform_etl.values import MAX_YEAR, MIN_YEAR, ValueProblem, fold_words, is_blank, parse_year, quote
 
-__all__ = ["FileIdentity", "Period", "identity_from_filename", "parse_period", "period_for_year"]
+__all__ = [
+    "FileIdentity",
+    "Period",
+    "identity_from_filename",
+    "parse_period",
+    "period_containing",
+    "period_for_year",
+    "period_from_label",
+]
 
 
 @dataclass(frozen=True)
@@ -125,8 +133,30 @@ def parse_period(value: object) -> Period | None:
         year = parse_year(value)
     except ValueProblem:
         raise ValueProblem(f"{quote(value)} is not a period; {_FORMS}") from None
-    assert year is not None  # blank was handled above
+    if year is None:  # blank was handled above
+        raise ValueProblem(f"{quote(value)} is not a period; {_FORMS}")
     return period_for_year(year)
+
+
+def period_from_label(label: str) -> Period:
+    """The period of a label the pipeline itself wrote or chose (``2024-Q1``), so never blank."""
+    period = parse_period(label)
+    if period is None:
+        raise ValueProblem(f"{quote(label)} is not a period; {_FORMS}")
+    return period
+
+
+def period_containing(day: date, grain: str) -> Period:
+    """The period of ``grain`` (year, half, quarter or month) that ``day`` falls in."""
+    if grain == "year":
+        return period_for_year(day.year)
+    if grain == "half":
+        return period_from_label(f"{day.year}-H{1 if day.month <= 6 else 2}")
+    if grain == "quarter":
+        return period_from_label(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    if grain == "month":
+        return period_from_label(f"{day.year}-{day.month:02d}")
+    raise ValueError(f"unknown period grain {grain!r}; expected year, half, quarter or month")
 
 
 @dataclass(frozen=True)

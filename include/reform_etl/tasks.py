@@ -17,6 +17,7 @@ from .airflow_connection import connection_warehouse_url as warehouse_url
 from .config import settings
 from .ingest import sha256_of
 from .periods import identity_from_filename
+from .task_log import FileLog, log
 
 
 def run_key(airflow_run_id: str) -> str:
@@ -91,10 +92,16 @@ def discover_new(
 
 
 def ingest(run: dict[str, str], item: dict[str, str]) -> dict[str, Any]:
-    result = pipeline.ingest_one(warehouse_url(), Path(item["path"]), item["kind"], run_id=run["run_id"])
-    print(
-        f"{Path(item['path']).name}: {result.status}, {result.rows_read} read, {result.rows_loaded} loaded, "
-        f"{result.rows_rejected} rejected, {result.warnings} warnings. {result.message or ''}"
+    path = Path(item["path"])
+    result = pipeline.ingest_one(warehouse_url(), path, item["kind"], run_id=run["run_id"])
+    FileLog(path, result.province_code or _province_token(path.name)).info(
+        "%s, %d read, %d loaded, %d rejected, %d warnings. %s",
+        result.status,
+        result.rows_read,
+        result.rows_loaded,
+        result.rows_rejected,
+        result.warnings,
+        result.message or "",
     )
     return {k: v for k, v in result.as_dict().items() if k != "path"} | {"path": item["path"]}
 
@@ -135,7 +142,7 @@ def finish_ingest(run: dict[str, str], files: list[dict[str, str]] | None) -> di
         pipeline.finish(url, run_id=run["run_id"], status="failed", files_seen=len(files), message=message)
         raise RuntimeError(message)
     pipeline.finish(url, run_id=run["run_id"], status="success", files_seen=len(files))
-    print(f"Files by status: {by_status or 'no new files'}")
+    log.info("Files by status: %s", by_status or "no new files")
     return by_status
 
 
@@ -156,7 +163,7 @@ def start_transform(*, run_id: str, trigger: str, changed: list[str]) -> dict[st
     key = run_key(run_id)
     url = warehouse_url()
     pipeline.prepare(url, run_id=key, trigger=trigger, landing=settings().landing_dir)
-    print(f"Transforming after new rows in: {', '.join(changed) or 'nothing (manual run)'}")
+    log.info("Transforming after new rows in: %s", ", ".join(changed) or "nothing (manual run)")
     return {"run_id": key, "landing": str(settings().landing_dir)}
 
 
@@ -164,13 +171,13 @@ def finish_transform(run: dict[str, str]) -> dict[str, int]:
     url = warehouse_url()
     pipeline.finish(url, run_id=run["run_id"], status="success", files_seen=0)
     marts = pipeline.current_mart_rows(url)
-    print(f"Mart rows: {marts}")
+    log.info("Mart rows: %s", marts)
     return marts
 
 
 def report(run: dict[str, str] | None = None) -> str:
     report_path, dashboard_path = pipeline.write_reports(warehouse_url())
-    print(f"Data-quality report written to {report_path}; scorecard dashboard to {dashboard_path}")
+    log.info("Data-quality report written to %s; scorecard dashboard to %s", report_path, dashboard_path)
     return str(report_path)
 
 
@@ -188,7 +195,7 @@ def data_docs() -> str:
     page = settings().reports_dir / "docs" / "index.html"
     page.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(built, page)
-    print(f"Data Docs written to {page}")
+    log.info("Data Docs written to %s", page)
     return str(page)
 
 
@@ -204,9 +211,9 @@ def backfill_plan(
         warehouse_url(), province=province, period_from=period_from, period_to=period_to, kinds=kinds
     )
     for group in groups:
-        print(f"{group['province']} {group['period']}: {len(group['files'])} archived file(s) to re-process")
+        log.info("%s %s: %d archived file(s) to re-process", group["province"], group["period"], len(group["files"]))
     if not groups:
-        print(f"No archived files of province {province} in {period_from} .. {period_to or period_from}")
+        log.info("No archived files of province %s in %s .. %s", province, period_from, period_to or period_from)
     return groups
 
 
@@ -215,9 +222,14 @@ def backfill_group(run: dict[str, str], group: dict[str, Any], *, accept_rejecti
 
     done = backfill.reprocess_group(warehouse_url(), group, run_id=run["run_id"], accept_rejections=accept_rejections)
     for line in done["files"]:
-        print(
-            f"{Path(line['path']).name}: file {line['old_file_id']} ({line['old_status']}) -> "
-            f"{line['new_file_id']} ({line['status']}), {line['rows_loaded']} loaded, {line['rows_rejected']} rejected"
+        FileLog(line["path"], done["province"]).info(
+            "file %s (%s) -> %s (%s), %s loaded, %s rejected",
+            line["old_file_id"],
+            line["old_status"],
+            line["new_file_id"],
+            line["status"],
+            line["rows_loaded"],
+            line["rows_rejected"],
         )
     return {"province": done["province"], "period": done["period"], "files": len(done["files"])}
 

@@ -59,7 +59,10 @@ def trace_file(url: str, file_id: int, match: dict[str, str] | None = None, *, l
         ).fetchone()
         if row is None:
             raise TraceError(f"no delivery with file_id {file_id} in audit.file_ingestions")
-        trace = FileTrace(*row[:8], archived=None, delivered_at=row[8], follows=row[9])
+        found, path, sha256, kind, status, read, loaded, rejected, delivered_at, follows = row
+        trace = FileTrace(
+            found, path, sha256, kind, status, read, loaded, rejected, None, delivered_at=delivered_at, follows=follows
+        )
         trace.followed_by = [
             r[0]
             for r in conn.execute(

@@ -14,7 +14,9 @@ from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-TEST_TOOLS = {"pytest", "pytest-timeout", "hypothesis", "xlwt", "ruff", "moto"}
+TEST_TOOLS = {"pytest", "pytest-timeout", "hypothesis", "xlwt", "ruff", "moto", "mypy"}
+# The type checker's stubs are lint tools too.
+TEST_TOOLS |= {"pandas-stubs", "types-croniter", "types-openpyxl", "types-paramiko", "types-pyyaml", "types-requests"}
 
 
 def _declared(requirements: list[str]) -> dict[str, Requirement]:

@@ -55,7 +55,7 @@ def resolve(source: Source, lookup: ConnectionLookup | None = None) -> Secrets:
             return (lookup or connection_from_env)(ref.conn_id)
         except CredentialsError as exc:
             raise CredentialsError(f"{source.describe()}: {exc}") from None
-        except Exception as exc:  # Airflow raises its own not-found type
+        except Exception as exc:  # noqa: BLE001 - Airflow raises its own not-found type
             raise CredentialsError(
                 f"{source.describe()}: cannot read Airflow connection {ref.conn_id!r} ({type(exc).__name__}); "
                 f"create it (airflow connections add {ref.conn_id} ...) or set AIRFLOW_CONN_{_env_key(ref.conn_id)}"

@@ -22,14 +22,14 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from ..periods import Period, parse_period
+from ..periods import Period, period_containing, period_from_label
 from ..warehouse import redact
 from .base import Fetched, Item, PullError, Transport, copy_mark
 from .credentials import Secrets
@@ -56,20 +56,6 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def period_containing(day: date, granularity: str) -> Period:
-    if granularity == "month":
-        label = f"{day.year}-{day.month:02d}"
-    elif granularity == "quarter":
-        label = f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-    elif granularity == "half":
-        label = f"{day.year}-H{1 if day.month <= 6 else 2}"
-    else:
-        label = str(day.year)
-    period = parse_period(label)
-    assert period is not None
-    return period
-
-
 class HttpTransport(Transport):
     nothing_new_is_empty = False  # no closed window yet is normal, not a silent province
 
@@ -82,7 +68,8 @@ class HttpTransport(Transport):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(source, secrets)
-        assert isinstance(source.options, HttpOptions)
+        if not isinstance(source.options, HttpOptions):
+            raise TypeError(f"{source.describe()}: an HTTP transport needs HTTP options")
         self.opts: HttpOptions = source.options
         self.today = (now or datetime.now(UTC)).astimezone(VIETNAM).date()
         self.sleep = sleep
@@ -166,8 +153,7 @@ class HttpTransport(Transport):
     # --- fetching ------------------------------------------------------------------------
 
     def _params(self, item: Item) -> dict[str, str]:
-        window = parse_period(item.meta["window"])
-        assert window is not None
+        window = period_from_label(item.meta["window"])
         w = self.opts.window
         until = window.end if w.to_inclusive else window.end + timedelta(days=1)
         params = dict(self.opts.params)
@@ -223,8 +209,7 @@ class HttpTransport(Transport):
 
     def _next(self, item: Item, count: int, cursor: Any, url: str) -> Item | None:
         p = self.opts.pagination
-        window = parse_period(item.meta["window"])
-        assert window is not None
+        window = period_from_label(item.meta["window"])
         page = item.meta["page"]
         if p.style == "none" or count == 0:
             return None
@@ -288,7 +273,7 @@ class HttpTransport(Transport):
                         f"{item.meta['window']} page {item.meta['page']}"
                     ) from None
                 delay = min(opts.max_backoff_seconds, opts.backoff_seconds * 2 ** (attempt - 1))
-                delay *= 1 + random.random() / 10  # de-synchronise the 63 provinces' retries
+                delay *= 1 + random.random() / 10  # noqa: S311 - jitter de-synchronises the 63 provinces' retries
                 if exc.retry_after is not None:
                     if exc.retry_after > opts.max_retry_after_seconds:
                         raise PullError(
@@ -362,8 +347,7 @@ class HttpTransport(Transport):
             return copy_mark(
                 state, cursor={"window": nxt.meta["window"], "page": nxt.meta["page"], "token": nxt.meta["token"]}
             )
-        window = parse_period(item.meta["window"])
-        assert window is not None
+        window = period_from_label(item.meta["window"])
         return copy_mark(state, last_window_end=window.end, cursor=None)
 
 

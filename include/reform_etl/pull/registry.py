@@ -23,7 +23,7 @@ import yaml
 
 from .. import kinds
 from ..config import settings
-from ..periods import Period, parse_period
+from ..periods import Period, parse_period, period_from_label
 from ..values import ValueProblem
 
 PACKAGE_SOURCES_FILE = Path(__file__).with_name("sources.yml")
@@ -152,7 +152,7 @@ class HttpOptions:
     format: str = "json"  # json | csv
     records: str | None = None  # dotted path to the rows in a JSON body; None: the body, data or items
     auth: str = "none"  # none | bearer | header | basic
-    token_header: str = "Authorization"
+    token_header: str = "Authorization"  # noqa: S105 - the name of a header, not a secret
     params: Mapping[str, str] = field(default_factory=dict)
     headers: Mapping[str, str] = field(default_factory=dict)
     pagination: Pagination = field(default_factory=Pagination)
@@ -323,7 +323,8 @@ def _parse_source(entry: Any, number: int, defaults: Mapping[str, Any], problems
     f.finish()
     if len(problems) > before or options is None:
         return None
-    assert source_id and province and kind and transport and schedule
+    if not (source_id and province and kind and transport and schedule):
+        return None  # each missing field added its problem above
     return Source(
         id=source_id,
         province=province,
@@ -446,7 +447,8 @@ def _http(f: _Fields) -> HttpOptions | None:
     pagination = _pagination(f)
     options = HttpOptions(
         url=url or "",
-        window=window or Window("month", parse_period("2000-01")),  # type: ignore[arg-type]
+        # A placeholder when the window is invalid: its problem is reported and no source is made.
+        window=window or Window("month", period_from_label("2000-01")),
         format=f.string("format", default="json", choices=("json", "csv")) or "json",
         records=f.string("records"),
         auth=f.string("auth", default="none", choices=("none", "bearer", "header", "basic")) or "none",
@@ -488,7 +490,7 @@ def _window(f: _Fields) -> Window | None:
             start = None
     window = Window(
         granularity=granularity or "month",
-        start=start or parse_period("2000-01"),  # type: ignore[arg-type]
+        start=start or period_from_label("2000-01"),
         from_param=w.string("from_param", default="from") or "from",
         to_param=w.string("to_param", default="to") or "to",
         date_format=w.string("date_format", default="%Y-%m-%d") or "%Y-%m-%d",

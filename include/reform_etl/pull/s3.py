@@ -44,7 +44,8 @@ CHUNK = 1 << 20
 class S3Transport(Transport):
     def __init__(self, source: Source, secrets: Secrets, *, now: datetime | None = None) -> None:
         super().__init__(source, secrets)
-        assert isinstance(source.options, S3Options)
+        if not isinstance(source.options, S3Options):
+            raise TypeError(f"{source.describe()}: an S3 transport needs S3 options")
         self.opts: S3Options = source.options
         endpoint = self.opts.endpoint_url or secrets.extra.get("endpoint_url") or None
         self.where = f"s3://{self.opts.bucket}/{self.opts.prefix}" + (f" at {endpoint}" if endpoint else "")

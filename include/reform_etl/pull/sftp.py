@@ -60,13 +60,15 @@ class SftpTransport(Transport):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(source, secrets)
-        assert isinstance(source.options, SftpOptions)
+        if not isinstance(source.options, SftpOptions):
+            raise TypeError(f"{source.describe()}: an SFTP transport needs SFTP options")
         self.opts: SftpOptions = source.options
         self.sleep = sleep
-        self.host = self.opts.host or secrets.host
-        self.port = self.opts.port if self.opts.host or not secrets.port else secrets.port
-        if not self.host:
+        host = self.opts.host or secrets.host
+        if not host:
             raise PullError(f"{source.describe()}: no host: set sftp.host in the registry or the connection's host")
+        self.host: str = host
+        self.port = self.opts.port if self.opts.host or not secrets.port else secrets.port
         self._ssh: paramiko.Transport | None = None
         self._sftp: paramiko.SFTPClient | None = None
 
@@ -103,8 +105,10 @@ class SftpTransport(Transport):
             ) from None
         except (paramiko.SSHException, OSError, EOFError) as exc:
             raise PullError(f"{self.source.describe()}: SSH with {self.where} failed: {exc}") from None
-        assert sftp is not None
-        sftp.get_channel().settimeout(timeout)
+        channel = sftp.get_channel() if sftp is not None else None
+        if sftp is None or channel is None:
+            raise PullError(f"{self.source.describe()}: {self.where} opened no SFTP session")
+        channel.settimeout(timeout)
         self._sftp = sftp
         return sftp
 

@@ -172,7 +172,8 @@ def start_pull(conn: psycopg.Connection, source_id: str, *, run_id: str | None, 
             "values (%s, %s, %s, %s, %s) returning pull_id",
             (source_id, run_id, about.get("transport"), about.get("kind"), about.get("province")),
         ).fetchone()
-    assert row is not None
+    if row is None:  # insert ... returning always answers; this narrows the type
+        raise RuntimeError("audit.source_pulls returned no pull_id")
     return int(row[0])
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from .. import warehouse
 from ..airflow_connection import connection_warehouse_url as warehouse_url
 from ..config import settings
+from ..task_log import FileLog, log
 from . import runner, state
 from .registry import load_registry
 
@@ -38,7 +39,7 @@ def due(params: dict[str, Any]) -> list[str]:
         ids = [s.id for s in chosen]
     else:
         ids = [s.id for s in runner.due_sources(warehouse_url(), chosen)]
-    print(f"{len(ids)} of {len(registry.sources)} registered source(s) to pull: {', '.join(ids) or 'none'}")
+    log.info("%d of %d registered source(s) to pull: %s", len(ids), len(registry.sources), ", ".join(ids) or "none")
     return ids
 
 
@@ -49,13 +50,13 @@ def pull(source_id: str, params: dict[str, Any], *, airflow_run_id: str) -> dict
     result = runner.pull_source(
         warehouse_url(), source, _landing(params), lookup=airflow_lookup, run_id=run_key(airflow_run_id)
     )
-    print(f"{source_id}: {result.status}, {len(result.files)} file(s), {result.records or 0} record(s)")
+    log.info("%s: %s, %d file(s), %d record(s)", source_id, result.status, len(result.files), result.records or 0)
     for path in result.files:
-        print(f"  {path}")
+        FileLog(path, result.province).info("landed by source %r", source_id)
     if result.failed:
         raise SourcePullFailed(result.message or f"{source.describe()}: failed")
     if result.message:
-        print(result.message)
+        log.info("%s: %s", source_id, result.message)
     return result.as_dict()
 
 
@@ -86,5 +87,5 @@ def summary(due_ids: list[str], *, airflow_run_id: str) -> dict[str, Any]:
             f"  {source_id}: {pull['status']}, {pull['files']} file(s)"
             + (f" — {pull['message']}" if pull["message"] and pull["status"] in ("failed", "empty") else "")
         )
-    print("\n".join(lines))
+    log.info("%s", "\n".join(lines))
     return {"by_status": by_status, "new_files": new_files}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from .. import kinds as k
 from .. import values as v
@@ -178,21 +179,28 @@ def check_rank_order(
 
 # -- volume against the province's history -----------------------------------------------
 
-_GRAIN = (
-    "case when {0} ~ '^[0-9]{{4}}$' then 'year' when {0} ~ '-H' then 'half' when {0} ~ '-Q' then 'quarter' "
-    "else 'month' end"
-)
-_SAME_ERA = "(c.province_code <> all(%(merged)s) or (h.period_start >= %(merger)s) = (c.period_start >= %(merger)s))"
 
-_SUMMARY_VOLUME_SQL = f"""
+def _grain(*column: str) -> sql.Composed:
+    """The period's grain (year, half, quarter, month) from its label in ``column``."""
+    return sql.SQL(
+        "case when {0} ~ '^[0-9]{{4}}$' then 'year' when {0} ~ '-H' then 'half' when {0} ~ '-Q' then 'quarter' "
+        "else 'month' end"
+    ).format(sql.Identifier(*column))
+
+
+_SAME_ERA = sql.SQL(
+    "(c.province_code <> all(%(merged)s) or (h.period_start >= %(merger)s) = (c.period_start >= %(merger)s))"
+)
+
+_SUMMARY_VOLUME_SQL = sql.SQL("""
 with cur as (
     select source_row, province_code, level, period_label, period_start, received,
-           {_GRAIN.format("period_label")} as grain
+           {grain} as grain
     from raw.dossier_summary where file_id = %(f)s and received is not null
 ), hist as (
     select distinct on (r.province_code, r.period_label, r.level)
            r.province_code, r.level, r.period_label, r.period_start, r.received,
-           {_GRAIN.format("r.period_label")} as grain
+           {r_grain} as grain
     from raw.dossier_summary r join audit.file_ingestions f on f.file_id = r.file_id
     where r.file_id <> %(f)s and f.status in ('loaded', 'superseded') and r.received is not null
       and r.province_code in (select province_code from cur)
@@ -202,18 +210,18 @@ select c.source_row, c.level, c.period_label, c.received, count(*) as n,
        percentile_cont(0.5) within group (order by h.received) as median,
        min(h.period_label) as first_period, max(h.period_label) as last_period
 from cur c join hist h on h.province_code = c.province_code and h.level = c.level
-     and h.period_start < c.period_start and h.grain = c.grain and {_SAME_ERA}
+     and h.period_start < c.period_start and h.grain = c.grain and {same_era}
 group by c.source_row, c.level, c.period_label, c.received
 order by c.source_row
-"""
+""").format(grain=_grain("period_label"), r_grain=_grain("r", "period_label"), same_era=_SAME_ERA)
 
 # Record-level files are compared per province and month of receipt. Their counts come from
 # audit.file_period_counts (one row per file, province and period, written when a file
 # loads), not from raw, so the rule costs the same whatever the history holds.
-_RECORDS_VOLUME_SQL = f"""
+_RECORDS_VOLUME_SQL = sql.SQL("""
 with cur as (
     select province_code, period_label, period_start, rows_loaded as received,
-           {_GRAIN.format("period_label")} as grain
+           {grain} as grain
     from audit.file_period_counts where file_id = %(f)s
 ), per_file as (
     select c.file_id, f.delivery_key, c.province_code, c.period_label, c.period_start, c.rows_loaded as received
@@ -222,17 +230,17 @@ with cur as (
       and c.province_code in (select province_code from cur)
 ), hist as (
     select distinct on (province_code, period_label) province_code, period_label, period_start, received,
-           {_GRAIN.format("period_label")} as grain
+           {grain} as grain
     from per_file order by province_code, period_label, delivery_key desc
 )
 select null::integer, null::text, c.period_label, c.received, count(*) as n,
        percentile_cont(0.5) within group (order by h.received) as median,
        min(h.period_label) as first_period, max(h.period_label) as last_period
 from cur c join hist h on h.province_code = c.province_code and h.period_start < c.period_start
-     and h.grain = c.grain and {_SAME_ERA}
+     and h.grain = c.grain and {same_era}
 group by c.period_label, c.received
 order by c.period_label
-"""
+""").format(grain=_grain("period_label"), same_era=_SAME_ERA)
 
 
 def volume_settings() -> tuple[float, int]:

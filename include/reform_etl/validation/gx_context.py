@@ -55,17 +55,23 @@ def sync_context(root: Path | None = None) -> Path:
     """Write the suites, the in-memory data source and one validation definition per kind."""
     quiet_gx()
     import great_expectations as gx
+    from great_expectations.datasource.fluent import PandasDatasource
 
     root = root or settings().expectations_dir
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
-    ctx.variables.progress_bars = {"globally": False}
+    # GX types this setter as ProgressBarsConfig, which would also write metric_calculations
+    # into the committed great_expectations.yml; GX stores the plain mapping the same way.
+    ctx.variables.progress_bars = {"globally": False}  # type: ignore[assignment]
     ctx.variables.analytics_enabled = False
     ctx.variables.save()
     # Reuse what exists: re-adding would mint new ids and make every sync a diff.
     try:
-        source = ctx.data_sources.get(DATASOURCE)
+        found = ctx.data_sources.get(DATASOURCE)
     except (KeyError, LookupError, ValueError):
-        source = ctx.data_sources.add_pandas(DATASOURCE)
+        found = ctx.data_sources.add_pandas(DATASOURCE)
+    if not isinstance(found, PandasDatasource):
+        raise TypeError(f"{root}: data source {DATASOURCE!r} is a {type(found).__name__}, not the in-memory pandas one")
+    source = found
     for kind in k.KINDS.values():
         suite = gx.ExpectationSuite(
             name=kind.name,
