@@ -4,7 +4,7 @@ Failures go through Airflow's notifier interface (``BaseNotifier``). When a task
 its retries, :class:`ReformFailureNotifier` (that is, :func:`task_failed`)
 
 1. writes one line starting ``REFORM TASK FAILED`` to the task log (what, where, why);
-2. keeps a row in ``audit.task_failures`` in the warehouse (created on first use), so
+2. keeps a row in ``audit.task_failures`` in the warehouse (a migration creates it), so
    failures are queryable next to the data they concern, and marks the pipeline run failed;
 3. posts the same facts as JSON to the webhook named by ``REFORM_ALERT_WEBHOOK_URL``
    (Slack, Mattermost, Teams or a mail gateway all accept a ``text`` field) -- only when
