@@ -8,7 +8,8 @@ and a read of the version table: no DDL, so no lock on any audit or raw table.
 The first migrations are the baseline of the warehouse as it was before this table existed,
 written with ``if not exists`` so they also upgrade such a warehouse in place. A migration
 whose version is recorded but one of whose tables is missing (dropped by hand, restored
-from a partial dump) is applied again, which is why every migration must be re-runnable.
+from a partial dump) is applied again with every later one, which is why every migration
+must be re-runnable.
 """
 
 from __future__ import annotations
@@ -72,11 +73,14 @@ def migrations() -> tuple[Migration, ...]:
     return tuple(found)
 
 
-def _pending(conn: psycopg.Connection) -> list[Migration]:
+def _applied(conn: psycopg.Connection) -> set[int]:
     row = conn.execute("select to_regclass(%s) is not null", (VERSION_TABLE,)).fetchone()
-    applied: set[int] = set()
-    if row and row[0]:
-        applied = {r[0] for r in conn.execute("select version from audit.schema_migrations").fetchall()}
+    if not (row and row[0]):
+        return set()
+    return {r[0] for r in conn.execute("select version from audit.schema_migrations").fetchall()}
+
+
+def _pending(conn: psycopg.Connection, applied: set[int]) -> list[Migration]:
     known = [m for m in migrations() if m.version in applied]
     # to_regclass takes no lock, so this check leaves the tables free for loads.
     tables = sorted({t for m in known for t in m.creates})
@@ -88,13 +92,16 @@ def _pending(conn: psycopg.Connection) -> list[Migration]:
                 "select t from unnest(%s::text[]) t where to_regclass(t) is null", (tables,)
             ).fetchall()
         }
-    return [m for m in migrations() if m.version not in applied or missing.intersection(m.creates)]
+    # A repaired table is rebuilt by its migration and then by every later one, which may
+    # have changed it since.
+    repair = min((m.version for m in known if missing.intersection(m.creates)), default=None)
+    return [m for m in migrations() if m.version not in applied or (repair is not None and m.version >= repair)]
 
 
 def pending(conn: psycopg.Connection) -> list[Migration]:
     """The migrations :func:`migrate` would apply now."""
     with conn.transaction():
-        return _pending(conn)
+        return _pending(conn, _applied(conn))
 
 
 def migrate(conn: psycopg.Connection) -> list[Migration]:
@@ -104,15 +111,24 @@ def migrate(conn: psycopg.Connection) -> list[Migration]:
     """
     if not pending(conn):
         return []
-    done: list[Migration] = []
+    done: set[int] = set()
+    applied: list[Migration] = []
+    repairs: set[int] | None = None
     while True:
         with conn.transaction():
             conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (LOCK_KEY,))
+            # Also makes this session see the catalogue as the lock's last holder left it: the
+            # advisory lock alone does not refresh the cached view to_regclass reads.
             conn.execute(_VERSION_DDL)
+            recorded = _applied(conn)
             # Read again under the lock: another bootstrap may have applied them meanwhile.
-            todo = _pending(conn)
+            fresh = _pending(conn, recorded)
+            if repairs is None:
+                # Re-applied ones stay planned after their first step has put the table back.
+                repairs = {m.version for m in fresh if m.version in recorded}
+            todo = [m for m in migrations() if m.version not in done and (m in fresh or m.version in repairs)]
             if not todo:
-                return done
+                return applied
             step = todo[0]
             conn.execute(step.sql)
             conn.execute(
@@ -121,4 +137,5 @@ def migrate(conn: psycopg.Connection) -> list[Migration]:
                 (step.version, step.name),
             )
         log.info("warehouse migration %04d_%s applied", step.version, step.name)
-        done.append(step)
+        done.add(step.version)
+        applied.append(step)
