@@ -4,7 +4,7 @@ Failures go through Airflow's notifier interface (``BaseNotifier``). When a task
 its retries, :class:`ReformFailureNotifier` (that is, :func:`task_failed`)
 
 1. writes one line starting ``REFORM TASK FAILED`` to the task log (what, where, why);
-2. keeps a row in ``audit.task_failures`` in the warehouse (created on first use), so
+2. keeps a row in ``audit.task_failures`` in the warehouse (a migration creates it), so
    failures are queryable next to the data they concern, and marks the pipeline run failed;
 3. posts the same facts as JSON to the webhook named by ``REFORM_ALERT_WEBHOOK_URL``
    (Slack, Mattermost, Teams or a mail gateway all accept a ``text`` field) -- only when
@@ -36,25 +36,6 @@ from .config import settings
 log = logging.getLogger("airflow.task")
 
 WEBHOOK_ENV = "REFORM_ALERT_WEBHOOK_URL"
-
-FAILURES_DDL = """
-create schema if not exists audit;
-create table if not exists audit.task_failures (
-    failure_id   bigserial primary key,
-    failed_at    timestamptz not null default now(),
-    dag_id       text not null,
-    task_id      text not null,
-    map_index    integer not null default -1,
-    run_id       text not null,
-    try_number   integer,
-    hostname     text,
-    error_type   text,
-    error        text,
-    log_url      text
-);
-comment on table audit.task_failures is
-    'One row per Airflow task that failed after its last retry: which task, run and host, and the error.';
-"""
 
 
 def _facts(context: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,23 +72,10 @@ def record_failure(url: str, facts: Mapping[str, Any]) -> None:
     from . import warehouse
 
     with warehouse.connect(url) as conn:
+        warehouse.migrate(conn)  # audit.task_failures, when the failure is the first thing to reach the warehouse
         with conn.transaction():
-            # Serialised like warehouse.bootstrap: parallel failing tasks may create it at once.
-            conn.execute("select pg_advisory_xact_lock(hashtext('reform_etl.task_failures'))")
-            conn.execute(FAILURES_DDL)
-            conn.execute(
-                "insert into audit.task_failures (dag_id, task_id, map_index, run_id, try_number, hostname, "
-                "error_type, error, log_url) values (%(dag_id)s, %(task_id)s, %(map_index)s, %(run_id)s, "
-                "%(try_number)s, %(hostname)s, %(error_type)s, %(error)s, %(log_url)s)",
-                dict(facts),
-            )
-            exists = conn.execute("select to_regclass('audit.pipeline_runs')").fetchone()
-            if exists and exists[0]:
-                conn.execute(
-                    "update audit.pipeline_runs set status = 'failed', finished_at = now(), message = %s "
-                    "where run_id = %s and status = 'running'",
-                    (failure_line(facts)[:2000], f"airflow-{facts['run_id']}"),
-                )
+            warehouse.audit.record_task_failure(conn, facts)
+            warehouse.audit.fail_running_run(conn, f"airflow-{facts['run_id']}", failure_line(facts)[:2000])
 
 
 def notify(facts: Mapping[str, Any], line: str) -> bool:

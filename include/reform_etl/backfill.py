@@ -39,9 +39,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from psycopg import sql
-
 from . import kinds as k
 from . import warehouse
 from .config import settings
@@ -50,26 +47,9 @@ from .ingest import ingest_file
 from .periods import identity_from_filename, parse_period
 from .provinces import ProvinceResolver
 from .values import ValueProblem
+from .warehouse import backfills
 
 log = logging.getLogger(__name__)
-
-BACKFILLS_DDL = """
-create table if not exists audit.backfills (
-    backfill_run    text not null,
-    old_file_id     bigint not null,
-    new_file_id     bigint,
-    sha256          text not null,
-    kind            text,
-    province_code   text,
-    period_label    text,
-    old_status      text,
-    new_status      text,
-    old_row         jsonb not null,
-    reprocessed_at  timestamptz not null default now()
-);
-comment on table audit.backfills is
-    'Files re-processed from the archive by a backfill: the audit row they had before, and the file they became.';
-"""
 
 
 class BackfillError(RuntimeError):
@@ -146,15 +126,7 @@ def plan(
     for name in wanted or []:
         k.get_kind(name)  # an unknown kind is an error, not an empty backfill
     with warehouse.connect(url) as conn:
-        cur = conn.execute(
-            "select file_id, path, sha256, kind, status, province_code, period_label, delivery_key "
-            "from audit.file_ingestions "
-            "where status in ('loaded', 'superseded', 'rejected') and (%s::text[] is null or kind = any(%s)) "
-            "order by delivery_key",
-            (wanted, wanted),
-        )
-        names = [d.name for d in cur.description or []]
-        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        rows = backfills.archivable_deliveries(conn, wanted)
     groups: dict[str, list[ArchivedFile]] = {}
     for row in rows:
         row_province, row_period = _identity(row)
@@ -189,31 +161,6 @@ def plan(
     ]
 
 
-def _referencing_columns(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
-    """(schema, table, column) of every foreign key to ``audit.file_ingestions`` from another table."""
-    return [
-        (str(s), str(t), str(c))
-        for s, t, c in conn.execute(
-            "select n.nspname, r.relname, a.attname from pg_constraint c "
-            "join pg_class r on r.oid = c.conrelid join pg_namespace n on n.oid = r.relnamespace "
-            "join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1] "
-            "where c.contype = 'f' and c.confrelid = 'audit.file_ingestions'::regclass "
-            "and c.conrelid <> c.confrelid order by 1, 2, 3"
-        ).fetchall()
-    ]
-
-
-def _delete_old(conn: psycopg.Connection, ids: list[int], kinds_seen: set[str]) -> None:
-    for schema, table, column in _referencing_columns(conn):
-        conn.execute(
-            sql.SQL("delete from {} where {} = any(%s)").format(sql.Identifier(schema, table), sql.Identifier(column)),
-            (ids,),
-        )
-    for kind in sorted(kinds_seen):
-        conn.execute(sql.SQL("delete from {} where file_id = any(%s)").format(sql.Identifier("raw", kind)), (ids,))
-    conn.execute("delete from audit.file_ingestions where file_id = any(%s)", (ids,))
-
-
 def reprocess_group(url: str, group: dict[str, Any], *, run_id: str, accept_rejections: bool = False) -> dict[str, Any]:
     """Re-load one province × period from the archive, all or nothing (see the module docstring)."""
     files = [ArchivedFile(**f) for f in group["files"]]
@@ -222,47 +169,23 @@ def reprocess_group(url: str, group: dict[str, Any], *, run_id: str, accept_reje
     resolver = ProvinceResolver.default()
     outcome: list[dict[str, Any]] = []
     with warehouse.connect(url, autocommit=True) as conn, tempfile.TemporaryDirectory(prefix="backfill-") as tmp:
+        warehouse.migrate(conn)  # audit.backfills, on a warehouse from before it
         with conn.transaction():
             # Two backfills of the same group must not interleave.
             conn.execute(
                 "select pg_advisory_xact_lock(hashtext(%s))",
                 (f"reform_etl.backfill:{group['province']}:{group['period']}",),
             )
-            conn.execute(BACKFILLS_DDL)
             ids = [f.file_id for f in files]
-            current = {
-                int(r[0]): str(r[1])
-                for r in conn.execute(
-                    "select file_id, sha256 from audit.file_ingestions where file_id = any(%s) for update", (ids,)
-                ).fetchall()
-            }
+            current = backfills.lock_deliveries(conn, ids)
             files = [f for f in files if current.get(f.file_id) == f.sha256]
             if not files:
                 log.info("%s %s: already re-processed, nothing to do", group["province"], group["period"])
                 return {"province": group["province"], "period": group["period"], "files": []}
             ids = [f.file_id for f in files]
-            conn.execute(
-                "insert into audit.backfills (backfill_run, old_file_id, sha256, kind, province_code, period_label, "
-                "old_status, old_row) select %s::text, f.file_id, f.sha256, f.kind, %s::text, %s::text, f.status, to_jsonb(f) "
-                "from audit.file_ingestions f where f.file_id = any(%s)",
-                (run_id, group["province"], group["period"], ids),
-            )
-            duplicates = conn.execute(
-                "select file_id, duplicate_of_file_id from audit.file_ingestions "
-                "where duplicate_of_file_id = any(%s) and not (file_id = any(%s))",
-                (ids, ids),
-            ).fetchall()
-            conn.execute(
-                "update audit.file_ingestions set duplicate_of_file_id = null "
-                "where duplicate_of_file_id = any(%s) and not (file_id = any(%s))",
-                (ids, ids),
-            )
-            conn.execute(
-                "update audit.file_ingestions set supersedes_file_id = null "
-                "where supersedes_file_id = any(%s) and not (file_id = any(%s))",
-                (ids, ids),
-            )
-            _delete_old(conn, ids, {f.kind for f in files})
+            backfills.keep_old_rows(conn, run_id, group["province"], group["period"], ids)
+            duplicates = backfills.detach_references(conn, ids)
+            backfills.delete_deliveries(conn, ids, {f.kind for f in files})
 
             new_ids: dict[int, int] = {}
             for number, item in enumerate(files):
@@ -285,21 +208,14 @@ def reprocess_group(url: str, group: dict[str, Any], *, run_id: str, accept_reje
                         "to drop its rows."
                     )
                 new_ids[item.file_id] = result.file_id
-                conn.execute(
-                    "update audit.file_ingestions set path = %s, delivery_key = %s, "
-                    "message = concat_ws(' ', message, %s::text) where file_id = %s",
-                    (
-                        item.path,
-                        item.delivery_key,
-                        f"[re-processed from the archive by {run_id}; was file {item.file_id}]",
-                        result.file_id,
-                    ),
+                backfills.restore_identity(
+                    conn,
+                    result.file_id,
+                    item.path,
+                    item.delivery_key,
+                    f"[re-processed from the archive by {run_id}; was file {item.file_id}]",
                 )
-                conn.execute(
-                    "update audit.backfills b set new_file_id = %s, new_status = f.status from audit.file_ingestions f "
-                    "where f.file_id = %s and b.backfill_run = %s and b.old_file_id = %s",
-                    (result.file_id, result.file_id, run_id, item.file_id),
-                )
+                backfills.record_reloaded(conn, run_id, item.file_id, result.file_id)
                 outcome.append(
                     {
                         "old_file_id": item.file_id,
@@ -313,22 +229,9 @@ def reprocess_group(url: str, group: dict[str, Any], *, run_id: str, accept_reje
                     }
                 )
             for file_id, old in duplicates:
-                conn.execute(
-                    "update audit.file_ingestions set duplicate_of_file_id = %s where file_id = %s",
-                    (new_ids.get(int(old)), file_id),
-                )
+                backfills.point_duplicate(conn, file_id, new_ids.get(old))
             # A later file of the group may have superseded an earlier one since it loaded.
-            final = dict(
-                conn.execute(
-                    "select file_id, status from audit.file_ingestions where file_id = any(%s)",
-                    (list(new_ids.values()),),
-                ).fetchall()
-            )
-            conn.execute(
-                "update audit.backfills b set new_status = f.status from audit.file_ingestions f "
-                "where f.file_id = b.new_file_id and b.backfill_run = %s and b.new_file_id = any(%s)",
-                (run_id, list(new_ids.values())),
-            )
+            final = backfills.settle_statuses(conn, run_id, list(new_ids.values()))
             for line in outcome:
                 line["status"] = final.get(line["new_file_id"], line["status"])
     for line in outcome:

@@ -273,20 +273,14 @@ def report() -> None:
 def status(landing: LandingOption = None, as_json: JsonOption = False) -> None:
     """Show the last runs, files by status, files waiting in the landing folder, and missing deliveries."""
     from .ingest import discover
-    from .warehouse import connect
+    from .warehouse import audit, connect
 
     url = _url()
     landing = (landing or settings().landing_dir).resolve()
     with connect(url) as conn:
-        runs = conn.execute(
-            "select run_id, trigger, status, files_seen, started_at, finished_at from audit.pipeline_runs "
-            "order by started_at desc limit 5"
-        ).fetchall()
-        by_status = conn.execute(
-            "select status, count(*), sum(rows_read), sum(rows_loaded), sum(rows_rejected) "
-            "from audit.file_ingestions group by status order by status"
-        ).fetchall()
-        seen = {r[0] for r in conn.execute("select path from audit.file_ingestions").fetchall()}
+        runs = audit.latest_runs(conn, 5)
+        by_status = audit.totals_by_status(conn)
+        seen = audit.seen_paths(conn)
     pending = [str(p) for p, _ in discover(landing) if str(p) not in seen]
     missing = _missing_deliveries(url)
     if as_json:
@@ -685,12 +679,10 @@ def demo(
 
 def _summarise_last_airflow_run(url: str) -> None:
     from . import pipeline
-    from .warehouse import connect, redact
+    from .warehouse import audit, connect, redact
 
     with connect(url) as conn:
-        row = conn.execute(
-            "select run_id, status from audit.pipeline_runs where trigger = 'airflow' order by started_at desc limit 1"
-        ).fetchone()
+        row = audit.latest_airflow_run(conn)
     if row is None:
         console.print("[red]error:[/] the DAG finished but recorded no run")
         raise typer.Exit(EXIT_AIRFLOW)

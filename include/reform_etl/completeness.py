@@ -36,6 +36,7 @@ from . import values as v
 from .config import settings
 from .periods import Period, identity_from_filename, parse_period, period_containing
 from .provinces import MERGER_DATE, ProvinceResolver
+from .warehouse import audit
 
 CALENDAR_FILE = Path(__file__).with_name("expected_deliveries.yml")
 _REFERENCE = Path(__file__).with_name("reference")
@@ -308,15 +309,6 @@ class Delivery:
     message: str | None
 
 
-_FILES_SQL = """
-select file_id, kind, status, province_code, period_label, path, received_at, rows_loaded, rows_rejected,
-       warnings, message
-from audit.file_ingestions
-where status in ('loaded', 'superseded', 'rejected') and kind is not null
-order by file_id
-"""
-
-
 def _identity_from_name(path: str, kind: str) -> tuple[str | None, Period | None, str | None]:
     """Province code, period and index a rejected file's name announces (None when it does not)."""
     name = Path(path).name
@@ -348,7 +340,7 @@ def _identity_from_name(path: str, kind: str) -> tuple[str | None, Period | None
 
 def deliveries(conn: psycopg.Connection) -> list[Delivery]:
     """Every non-duplicate file, split by the (province, period, index) it delivered."""
-    files = conn.execute(_FILES_SQL).fetchall()
+    files = audit.deliveries_for_completeness(conn)
     loaded_index = defaultdict(list)
     for file_id, province, index, year in conn.execute(
         "select file_id, province_code, index_code, year from raw.index_scores group by 1, 2, 3, 4"
@@ -488,5 +480,4 @@ def _fill(cell: Cell, files: list[Delivery], as_of: date, judged_from: date | No
 def completeness(conn: psycopg.Connection, *, calendar: Calendar | None = None, as_of: date | None = None) -> Matrix:
     """The province × kind × period matrix from the warehouse's audit tables."""
     calendar = calendar or load_calendar()
-    first = conn.execute("select min(received_at) from audit.file_ingestions").fetchone()
-    return build_matrix(calendar, deliveries(conn), as_of or date.today(), first[0] if first else None)
+    return build_matrix(calendar, deliveries(conn), as_of or date.today(), audit.first_received_at(conn))

@@ -18,6 +18,7 @@ from . import warehouse
 from .ingest import IngestResult, discover, ingest_file
 from .provinces import ProvinceResolver
 from .transform import TransformResult, build, mart_row_counts
+from .warehouse import audit
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,7 @@ def prepare(url: str, *, run_id: str, trigger: str, landing: Path) -> None:
     """Create what the loader needs (idempotent) and open the run in ``audit.pipeline_runs``."""
     with warehouse.connect(url) as conn:
         warehouse.bootstrap(conn)
-        conn.execute(
-            "insert into audit.pipeline_runs (run_id, trigger, landing_dir) values (%s, %s, %s) "
-            "on conflict (run_id) do nothing",
-            (run_id, trigger, str(landing)),
-        )
+        audit.open_run(conn, run_id, trigger, str(landing))
         conn.commit()
 
 
@@ -125,11 +122,7 @@ def transform(url: str, *, run_id: str) -> TransformResult:
 
 def finish(url: str, *, run_id: str, status: str, files_seen: int, message: str | None = None) -> None:
     with warehouse.connect(url) as conn:
-        conn.execute(
-            "update audit.pipeline_runs set finished_at = now(), status = %s, files_seen = %s, message = %s "
-            "where run_id = %s",
-            (status, files_seen, message, run_id),
-        )
+        audit.close_run(conn, run_id, status, files_seen, message)
         conn.commit()
 
 
@@ -175,13 +168,7 @@ class RunSummary:
 def file_statuses(url: str, run_id: str) -> list[dict[str, Any]]:
     """What the audit says about the files of one run (for summaries after a DAG run)."""
     with warehouse.connect(url) as conn:
-        cur = conn.execute(
-            "select file_id, path, kind, status, rows_read, rows_loaded, rows_rejected, warnings, message "
-            "from audit.file_ingestions where run_id = %s order by file_id",
-            (run_id,),
-        )
-        names = [d.name for d in cur.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        return audit.files_of_run(conn, run_id)
 
 
 def write_reports(url: str) -> tuple[Path, Path]:

@@ -18,6 +18,7 @@ from .config import settings
 from .ingest import sha256_of
 from .periods import identity_from_filename
 from .task_log import FileLog, log
+from .warehouse import audit, backfills
 
 
 def run_key(airflow_run_id: str) -> str:
@@ -73,13 +74,7 @@ def discover_new(
     if not candidates:
         return []
     with warehouse.connect(warehouse_url()) as conn:
-        rows = conn.execute(
-            "select path, sha256 from audit.file_ingestions where path = any(%s)",
-            ([str(p) for p, _ in candidates],),
-        ).fetchall()
-    seen: dict[str, set[str]] = {}
-    for known_path, digest in rows:
-        seen.setdefault(known_path, set()).add(digest)
+        seen = audit.digests_of_paths(conn, [str(p) for p, _ in candidates])
     new: list[dict[str, str]] = []
     for path, kind in candidates:
         # Only a path seen before needs hashing: its bytes may have been replaced since.
@@ -109,12 +104,7 @@ def ingest(run: dict[str, str], item: dict[str, str]) -> dict[str, Any]:
 def loaded_kinds(run: dict[str, str]) -> dict[str, int]:
     """Rows loaded per kind by this run (the raw Assets to emit); kinds with no new rows are absent."""
     with warehouse.connect(warehouse_url()) as conn:
-        rows = conn.execute(
-            "select kind, sum(rows_loaded)::bigint from audit.file_ingestions where run_id = %s "
-            "and status in ('loaded', 'superseded') group by kind having sum(rows_loaded) > 0 order by kind",
-            (run["run_id"],),
-        ).fetchall()
-    return {str(kind): int(n) for kind, n in rows}
+        return audit.rows_loaded_by_kind(conn, run["run_id"])
 
 
 def finish_ingest(run: dict[str, str], files: list[dict[str, str]] | None) -> dict[str, int]:
@@ -129,11 +119,7 @@ def finish_ingest(run: dict[str, str], files: list[dict[str, str]] | None) -> di
         pipeline.finish(url, run_id=run["run_id"], status="failed", files_seen=0, message=message)
         raise RuntimeError(message)
     with warehouse.connect(url) as conn:
-        rows = conn.execute(
-            "select status, count(*) from audit.file_ingestions where run_id = %s group by status",
-            (run["run_id"],),
-        ).fetchall()
-    by_status = {str(s): int(n) for s, n in rows}
+        by_status = audit.status_counts_of_run(conn, run["run_id"])
     missing = len(files) - sum(by_status.values())
     if missing > 0:
         message = (
@@ -243,13 +229,7 @@ def finish_backfill(run: dict[str, str], groups: list[dict[str, Any]] | None) ->
         raise RuntimeError(message)
     planned = sum(len(g["files"]) for g in groups)
     with warehouse.connect(url) as conn:
-        exists = conn.execute("select to_regclass('audit.backfills')").fetchone()
-        done = 0
-        if exists and exists[0]:
-            row = conn.execute(
-                "select count(*) from audit.backfills where backfill_run = %s", (run["run_id"],)
-            ).fetchone()
-            done = int(row[0]) if row else 0
+        done = backfills.files_backfilled(conn, run["run_id"])
     if done < planned:
         message = f"{planned - done} of {planned} archived file(s) were not re-processed: a group's task failed"
         pipeline.finish(url, run_id=run["run_id"], status="failed", files_seen=done, message=message)

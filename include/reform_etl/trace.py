@@ -15,6 +15,7 @@ from psycopg import sql
 
 from . import warehouse
 from .config import settings
+from .warehouse import audit
 
 
 class TraceError(ValueError):
@@ -52,24 +53,14 @@ def archive_path(path: str, digest: str) -> Path:
 def trace_file(url: str, file_id: int, match: dict[str, str] | None = None, *, limit: int = 50) -> FileTrace:
     """What the warehouse knows about one delivery, and which of its rows ``match``."""
     with warehouse.connect(url) as conn:
-        row = conn.execute(
-            "select file_id, path, sha256, kind, status, rows_read, rows_loaded, rows_rejected, delivered_at, "
-            "supersedes_file_id from audit.file_ingestions where file_id = %s",
-            (file_id,),
-        ).fetchone()
+        row = audit.file_for_trace(conn, file_id)
         if row is None:
             raise TraceError(f"no delivery with file_id {file_id} in audit.file_ingestions")
         found, path, sha256, kind, status, read, loaded, rejected, delivered_at, follows = row
         trace = FileTrace(
             found, path, sha256, kind, status, read, loaded, rejected, None, delivered_at=delivered_at, follows=follows
         )
-        trace.followed_by = [
-            r[0]
-            for r in conn.execute(
-                "select file_id from audit.file_ingestions where supersedes_file_id = %s order by delivery_key",
-                (file_id,),
-            ).fetchall()
-        ]
+        trace.followed_by = audit.superseded_by(conn, file_id)
         archived = archive_path(trace.path, trace.sha256)
         trace.archived = str(archived) if archived.exists() else None
         if trace.kind and trace.status in ("loaded", "superseded"):
@@ -93,14 +84,7 @@ def trace_file(url: str, file_id: int, match: dict[str, str] | None = None, *, l
                     params,
                 ).fetchall()
             ]
-        trace.rejected = [
-            {"source_row": r[0], "column": r[1], "raw_value": r[2], "reason": r[3]}
-            for r in conn.execute(
-                "select source_row, column_name, raw_value, reason from audit.rejected_rows where file_id = %s "
-                "order by source_row nulls first limit %s",
-                (file_id, limit),
-            ).fetchall()
-        ]
+        trace.rejected = audit.rejected_rows(conn, file_id, limit)
     return trace
 
 

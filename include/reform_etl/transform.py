@@ -132,24 +132,15 @@ def build(url: str, *, run_id: str | None = None, select: Sequence[str] = ()) ->
 
 def store_results(url: str, result: TransformResult, run_id: str | None) -> None:
     """Keep every model and test outcome, so data-quality history is queryable by BI."""
+    from .warehouse import audit
+
     with psycopg.connect(url, autocommit=False) as conn:
-        with conn.cursor().copy(
-            "copy audit.dbt_results (run_id, invocation, unique_id, resource_type, status, failures, message, "
-            "execution_time) from stdin"
-        ) as copy:
-            for n in result.nodes:
-                copy.write_row(
-                    (
-                        run_id,
-                        result.command,
-                        n.unique_id,
-                        n.resource_type,
-                        n.status,
-                        n.failures,
-                        n.message,
-                        n.execution_time,
-                    )
-                )
+        audit.record_dbt_results(
+            conn,
+            run_id,
+            result.command,
+            ((n.unique_id, n.resource_type, n.status, n.failures, n.message, n.execution_time) for n in result.nodes),
+        )
         conn.commit()
 
 

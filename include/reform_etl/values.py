@@ -57,7 +57,7 @@ _MAX_QUOTE = 80
 def _safe_str(value: object) -> str:
     try:
         return value if isinstance(value, str) else str(value)
-    except Exception:  # a broken __str__ (or a 5000-digit int) must not hide the real problem
+    except Exception:  # noqa: BLE001 - a broken __str__ (or a 5000-digit int) must not hide the real problem
         if isinstance(value, int):
             return f"<a number of about {int(value.bit_length() * 0.30103)} digits>"
         return f"<{type(value).__name__}>"
@@ -151,7 +151,7 @@ def unwrap_scalar(value: object) -> object:
     if type(value).__module__ == "numpy" and hasattr(value, "item"):
         try:
             return value.item()
-        except Exception:
+        except (TypeError, ValueError, OverflowError):  # an odd numpy scalar is kept as it came
             return value
     return value
 

@@ -66,7 +66,7 @@ def vn_number(n: int | float, style: str = "dot", decimals: int = 2) -> str:
 
 
 def _group_digits(digits: str, separator: str, *, negative: bool) -> str:
-    groups = []
+    groups: list[str] = []
     while len(digits) > 3:
         groups.insert(0, digits[-3:])
         digits = digits[:-3]
@@ -270,7 +270,7 @@ def write_xlsx(
     wb.properties.created = created
     wb.properties.modified = created
     wb.properties.creator = "reform-etl"
-    if not streaming:
+    if not streaming and wb.active is not None:
         wb.remove(wb.active)
     if hidden_first_sheet:
         hidden = wb.create_sheet("Sheet1")
@@ -367,16 +367,16 @@ def _write_header(ws, header: list[str], group_header: Sequence[tuple[str, int, 
             grouped[index] = group
     for index, label in enumerate(header):
         col = index + 1
-        group = grouped.get(index)
-        if group is None:
+        member = grouped.get(index)
+        if member is None:
             cell = ws.cell(row=row_no, column=col, value=label)
             ws.merge_cells(start_row=row_no, start_column=col, end_row=row_no + 1, end_column=col)
         else:
-            if index == group[1]:
-                top = ws.cell(row=row_no, column=col, value=group[0])
+            if index == member[1]:
+                top = ws.cell(row=row_no, column=col, value=member[0])
                 top.font, top.alignment = _BOLD, _CENTER
-                if group[2] > group[1]:
-                    ws.merge_cells(start_row=row_no, start_column=col, end_row=row_no, end_column=group[2] + 1)
+                if member[2] > member[1]:
+                    ws.merge_cells(start_row=row_no, start_column=col, end_row=row_no, end_column=member[2] + 1)
             cell = ws.cell(row=row_no + 1, column=col, value=label)
         cell.font, cell.alignment = _BOLD, _CENTER
     return row_no + 2
@@ -398,7 +398,7 @@ def _write_deterministic_zip(data: bytes, path: Path, when: dt.datetime) -> None
         _repack(source, fh, stamp, modified)
 
 
-def _repack(source: zipfile.ZipFile, fh: BinaryIO, stamp: tuple[int, ...], modified: bytes) -> None:
+def _repack(source: zipfile.ZipFile, fh: BinaryIO, stamp: tuple[int, int, int, int, int, int], modified: bytes) -> None:
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             content = source.read(info.filename)

@@ -28,6 +28,13 @@ class Job:
         code = self.unit.code if self.unit else NATIONAL
         return f"{self.kind}:{self.variant}:{code}:{self.period.label}"
 
+    @property
+    def place(self) -> Unit:
+        """The unit of a per-unit file; the national files have none and never ask."""
+        if self.unit is None:
+            raise ValueError(f"{self.key}: this file is written per unit, and the job has none")
+        return self.unit
+
 
 @dataclass
 class Context:

@@ -284,8 +284,7 @@ def _summary_title(unit_official: str, period: Period) -> list[str]:
 
 
 def emit_dossier_summary(ctx: Context, job: Job) -> list[GeneratedFile]:
-    unit, period = job.unit, job.period
-    assert unit is not None
+    unit, period = job.place, job.period
     rng = ctx.rng(job.key)
     fault = ctx.draw_fault(job, _summary_faults(job))
     naming = choose_naming(ctx, job, rng, fault, neutral_share=0.1, content_share=0.15)

@@ -127,8 +127,7 @@ def _dossier_rows(
     plan: _DossierFaultPlan,
 ) -> Iterator[list[object]]:
     """Yield the records of one month one by one (never all in memory)."""
-    period, unit = job.period, job.unit
-    assert unit is not None
+    period, unit = job.period, job.place
     days = [period.start + dt.timedelta(days=i) for i in range((period.end - period.start).days + 1)]
     weights = [(1.0, 1.0, 1.0, 1.0, 1.0, 0.2, 0.03)[d.weekday()] * rng.uniform(0.7, 1.3) for d in days]
     level_weights = {"tinh": 0.25, "huyen": 0.25, "xa": 0.5} if not period.post_merger else {"tinh": 0.35, "xa": 0.65}
@@ -249,8 +248,7 @@ def _impossible_date(rng: random.Random, style: _DossierStyle) -> str:
 
 
 def emit_dossiers(ctx: Context, job: Job) -> list[GeneratedFile]:
-    unit = job.unit
-    assert unit is not None
+    unit = job.place
     rng = ctx.rng(job.key)
     faults = ["unknown_province", "duplicate_delivery", "bad_date"]
     if job.rows >= 8:

@@ -66,8 +66,7 @@ def choose_naming(
     neutral_share: float,
     content_share: float,
 ) -> Naming:
-    unit = job.unit
-    assert unit is not None
+    unit = job.place
     if fault == "unknown_province":
         if rng.random() < 0.5:
             return Naming(UNKNOWN_PROVINCE_CODE, None, UNKNOWN_PROVINCE_CODE)

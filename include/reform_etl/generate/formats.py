@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reform_etl.writers import write_csv, write_json, write_jsonl, write_xlsx
 
@@ -89,14 +90,18 @@ def write_table(path: Path, fmt: str, table: Table, created: dt.datetime) -> Non
         _write_delimited(path, fmt, table)
 
 
+# How each delimited format is written: write_csv's keyword arguments.
+_DELIMITED: dict[str, dict[str, Any]] = {
+    "csv-utf8": {"encoding": "utf-8", "delimiter": ","},
+    "csv-utf8-bom": {"encoding": "utf-8", "bom": True, "delimiter": ","},
+    "csv-utf16": {"encoding": "utf-16", "delimiter": "\t"},
+    "csv-cp1258": {"encoding": "cp1258", "delimiter": ";"},
+    "csv-utf8-nfd": {"encoding": "utf-8", "decompose": True, "delimiter": ","},
+}
+
+
 def _write_delimited(path: Path, fmt: str, table: Table) -> None:
-    options: dict[str, object] = {
-        "csv-utf8": {"encoding": "utf-8", "delimiter": ","},
-        "csv-utf8-bom": {"encoding": "utf-8", "bom": True, "delimiter": ","},
-        "csv-utf16": {"encoding": "utf-16", "delimiter": "\t"},
-        "csv-cp1258": {"encoding": "cp1258", "delimiter": ";"},
-        "csv-utf8-nfd": {"encoding": "utf-8", "decompose": True, "delimiter": ","},
-    }[fmt]
+    options = _DELIMITED[fmt]
     if table.delimiter and fmt in ("csv-utf8", "csv-utf8-bom"):
         options = {**options, "delimiter": table.delimiter}
     write_csv(path, table.header, table.rows, title_lines=table.title_lines, **options)

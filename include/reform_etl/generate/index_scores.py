@@ -291,8 +291,7 @@ def emit_sipas(ctx: Context, job: Job) -> list[GeneratedFile]:
 
 
 def emit_par_self(ctx: Context, job: Job) -> list[GeneratedFile]:
-    unit, year = job.unit, job.period.year
-    assert unit is not None
+    unit, year = job.place, job.period.year
     rng = ctx.rng(job.key)
     fault = ctx.draw_fault(job, _index_faults(job))
     data = _index_table(ctx, year, "PAR")

@@ -16,8 +16,7 @@ from .online_services import FULL_SHARE, PARTIAL_SHARE
 
 
 def emit_online_summary(ctx: Context, job: Job) -> list[GeneratedFile]:
-    unit, period = job.unit, job.period
-    assert unit is not None
+    unit, period = job.place, job.period
     rng = ctx.rng(job.key)
     faults = ["wrong_printed_rate", "unknown_province", "bad_number", "duplicate_delivery"]
     if job.fmt in ("xlsx", "json"):
@@ -41,6 +40,8 @@ def emit_online_summary(ctx: Context, job: Job) -> list[GeneratedFile]:
     if fault == "wrong_printed_rate":
         off = rng.uniform(2, 10)
         rate = values["reported_coverage_rate"]
+        if not isinstance(rate, int | float):
+            raise TypeError(f"{job.key}: the coverage rate is {rate!r}, not a number")
         values["reported_coverage_rate"] = round2(rate - off if rate + off > 100 else rate + off)
     snake = job.fmt == "json" and rng.random() < 0.4
     header: list[str] = []

@@ -35,8 +35,7 @@ def _portal_text(integrated: bool, style: str) -> str:
 
 
 def emit_online_services(ctx: Context, job: Job) -> list[GeneratedFile]:
-    unit, period = job.unit, job.period
-    assert unit is not None
+    unit, period = job.place, job.period
     rng = ctx.rng(job.key)
     faults = ["unknown_province", "bad_number", "duplicate_delivery"] + (["truncated"] if "xlsx" in job.fmt else [])
     fault = ctx.draw_fault(job, faults)

@@ -171,7 +171,7 @@ def generate(
         files += emitted
         if progress is not None:
             progress(done, len(jobs))
-    parameters = {
+    parameters: dict[str, object] = {
         "provinces": provinces,
         "years": list(years),
         "dossier_rows": dossier_rows,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import warehouse
+from ..warehouse import pull_log
 from . import state
 from .base import NotReady, PullError, Transport, clear_tmp, landing_name, place, tmp_dir
 from .credentials import ConnectionLookup, CredentialsError, resolve
@@ -105,7 +106,7 @@ def pull_source(
             log.warning(result.message)
             return result
         try:
-            _close_interrupted(conn, source.id)
+            pull_log.close_interrupted(conn, source.id)
             pull_id = state.start_pull(
                 conn, source.id, run_id=run_id, transport=source.transport, kind=source.kind, province=source.province
             )
@@ -203,17 +204,6 @@ def _pull(
             notes.insert(0, f"{source.describe()}: nothing new although data is expected")
         else:
             result.status = "up_to_date"
-
-
-def _close_interrupted(conn: Any, source_id: str) -> None:
-    """Pulls left 'running' by a process that died (we hold the source's lock, so none is live)."""
-    with conn.transaction():
-        conn.execute(
-            "update audit.source_pulls set status = 'failed', finished_at = now(), "
-            "message = 'interrupted: the process stopped before the pull finished; the next pull resumed it' "
-            "where source_id = %s and status = 'running'",
-            (source_id,),
-        )
 
 
 def pull_all(

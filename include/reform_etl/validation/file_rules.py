@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from .. import kinds as k
 from .. import values as v
 from ..config import settings
 from ..provinces import MERGER_DATE, ProvinceResolver, UnknownProvince
-from ..warehouse import PeriodCount, record_period_counts
+from ..warehouse import PeriodCount, record_period_counts, volume_history
 from .catalogue import FILE_RULES
 from .messages import label, show
 from .results import ExpectationOutcome, RowFinding
@@ -180,69 +179,6 @@ def check_rank_order(
 # -- volume against the province's history -----------------------------------------------
 
 
-def _grain(*column: str) -> sql.Composed:
-    """The period's grain (year, half, quarter, month) from its label in ``column``."""
-    return sql.SQL(
-        "case when {0} ~ '^[0-9]{{4}}$' then 'year' when {0} ~ '-H' then 'half' when {0} ~ '-Q' then 'quarter' "
-        "else 'month' end"
-    ).format(sql.Identifier(*column))
-
-
-_SAME_ERA = sql.SQL(
-    "(c.province_code <> all(%(merged)s) or (h.period_start >= %(merger)s) = (c.period_start >= %(merger)s))"
-)
-
-_SUMMARY_VOLUME_SQL = sql.SQL("""
-with cur as (
-    select source_row, province_code, level, period_label, period_start, received,
-           {grain} as grain
-    from raw.dossier_summary where file_id = %(f)s and received is not null
-), hist as (
-    select distinct on (r.province_code, r.period_label, r.level)
-           r.province_code, r.level, r.period_label, r.period_start, r.received,
-           {r_grain} as grain
-    from raw.dossier_summary r join audit.file_ingestions f on f.file_id = r.file_id
-    where r.file_id <> %(f)s and f.status in ('loaded', 'superseded') and r.received is not null
-      and r.province_code in (select province_code from cur)
-    order by r.province_code, r.period_label, r.level, f.delivery_key desc, r.source_row desc
-)
-select c.source_row, c.level, c.period_label, c.received, count(*) as n,
-       percentile_cont(0.5) within group (order by h.received) as median,
-       min(h.period_label) as first_period, max(h.period_label) as last_period
-from cur c join hist h on h.province_code = c.province_code and h.level = c.level
-     and h.period_start < c.period_start and h.grain = c.grain and {same_era}
-group by c.source_row, c.level, c.period_label, c.received
-order by c.source_row
-""").format(grain=_grain("period_label"), r_grain=_grain("r", "period_label"), same_era=_SAME_ERA)
-
-# Record-level files are compared per province and month of receipt. Their counts come from
-# audit.file_period_counts (one row per file, province and period, written when a file
-# loads), not from raw, so the rule costs the same whatever the history holds.
-_RECORDS_VOLUME_SQL = sql.SQL("""
-with cur as (
-    select province_code, period_label, period_start, rows_loaded as received,
-           {grain} as grain
-    from audit.file_period_counts where file_id = %(f)s
-), per_file as (
-    select c.file_id, f.delivery_key, c.province_code, c.period_label, c.period_start, c.rows_loaded as received
-    from audit.file_period_counts c join audit.file_ingestions f on f.file_id = c.file_id
-    where c.file_id <> %(f)s and f.status in ('loaded', 'superseded')
-      and c.province_code in (select province_code from cur)
-), hist as (
-    select distinct on (province_code, period_label) province_code, period_label, period_start, received,
-           {grain} as grain
-    from per_file order by province_code, period_label, delivery_key desc
-)
-select null::integer, null::text, c.period_label, c.received, count(*) as n,
-       percentile_cont(0.5) within group (order by h.received) as median,
-       min(h.period_label) as first_period, max(h.period_label) as last_period
-from cur c join hist h on h.province_code = c.province_code and h.period_start < c.period_start
-     and h.grain = c.grain and {same_era}
-group by c.period_label, c.received
-order by c.period_label
-""").format(grain=_grain("period_label"), same_era=_SAME_ERA)
-
-
 def volume_settings() -> tuple[float, int]:
     """(factor, minimum earlier periods): ×3 from the median of at least 3 earlier periods."""
     return settings().volume_factor, settings().volume_min_history
@@ -270,16 +206,16 @@ def check_volume(
     judged against.
     """
     if kind.name == k.DOSSIER_SUMMARY.name:
-        query, column = _SUMMARY_VOLUME_SQL, "received"
+        history, column = volume_history.summary_volumes, "received"
     elif kind.name == k.DOSSIERS.name:
         # The file's own counts first: they are its side of the comparison and, once it
         # commits, part of the history the next file is judged against.
         record_period_counts(conn, file_id, counts)
-        query, column = _RECORDS_VOLUME_SQL, None
+        history, column = volume_history.record_volumes, None
     else:
         return [], []
     factor, min_history = volume_settings()
-    rows = conn.execute(query, {"f": file_id, "merged": _merged_codes(), "merger": MERGER_DATE}).fetchall()
+    rows = history(conn, file_id, _merged_codes(), MERGER_DATE)
     judged = [r for r in rows if r[4] >= min_history and r[5] is not None]
     if not judged:
         return [], []
