@@ -20,8 +20,9 @@ from .. import values as v
 from ..periods import Period, parse_period, period_for_year
 from ..provinces import ProvinceResolver, UnknownProvince
 from ..readers import SourceRow, SourceTable
+from ..validation.messages import label as column_label
 from . import rules
-from .types import FileIdentityHint, FileRejected, Rejection, RowWarning, raw_text
+from .types import FileIdentityHint, FileRejected, Rejection, RowWarning, cell_text
 
 Parser = Callable[[object], Any]
 
@@ -114,12 +115,12 @@ class Normaliser:
                 yield typed
 
     def reject(self, row: int | None, column: str | None, raw: object, reason: str) -> None:
-        self.rejections.append(Rejection(row, column, raw_text(raw), reason))
+        self.rejections.append(Rejection(row, column, cell_text(raw), reason))
         if row is not None:
             self.rejected_rows.add(row)
 
     def warn(self, row: int | None, column: str | None, raw: object, rule: str, message: str) -> None:
-        self.warnings.append(RowWarning(row, column, raw_text(raw), rule, message))
+        self.warnings.append(RowWarning(row, column, cell_text(raw), rule, message))
 
     def file_identity(self) -> tuple[str | None, str | None]:
         """The delivery's province ('VN' when several) and period label ('mixed' when several)."""
@@ -130,8 +131,7 @@ class Normaliser:
 
     def label(self, column: str) -> str:
         """How a column is named in messages: canonical name plus the file's own header."""
-        written = self.table.columns.get(column)
-        return f"{column} ('{written}')" if written and written != column else column
+        return column_label(column, self.table.columns)
 
     def _type_row(self, source: SourceRow) -> dict[str, Any] | None:
         row_no = source.number
@@ -224,7 +224,7 @@ class Normaliser:
                 if self.file_province_from_name and match.code != self.file_province:
                     raise FileRejected(
                         f"the file name says province {self.file_province} but row {row_no} says "
-                        f"{raw_text(raw)!r} ({match.code}); send one province per file or fix the name"
+                        f"{cell_text(raw)!r} ({match.code}); send one province per file or fix the name"
                     )
                 code = match.code
             elif self.file_province is not None:
@@ -259,7 +259,7 @@ class Normaliser:
                 own = file_period  # a year column agrees with a finer period in the name
         if own is not None and file_period is not None and not _inside(own, file_period):
             raise FileRejected(
-                f"the file name says period {file_period.label} but row {row_no} says {raw_text(raw) or own.label!r} "
+                f"the file name says period {file_period.label} but row {row_no} says {cell_text(raw) or own.label!r} "
                 f"({own.label}), which lies outside it; fix the file name or the content"
             )
         # A row period inside the file's (Tháng 7/2025 in a 2025-H2 report) is the finer truth.

@@ -44,7 +44,7 @@ class FileIdentityHint:
     year: int | None = None
 
 
-def raw_text(raw: object) -> str | None:
+def cell_text(raw: object) -> str | None:
     """A raw cell as stored beside a rejection or warning: text, at most 500 characters."""
     if raw is None:
         return None
