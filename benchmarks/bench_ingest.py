@@ -162,7 +162,10 @@ INGEST_CHILD = """
 import functools, json, resource, sys, time
 from pathlib import Path
 from psycopg import sql
-from reform_etl import bulk_load, ingest, pipeline
+from reform_etl import ingest, pipeline
+from reform_etl.load import bulk
+from reform_etl.warehouse import file_records
+from reform_etl.load.bulk import run as bulk_run
 from reform_etl.validation import after_load
 url, landing = sys.argv[1], Path(sys.argv[2])
 spent = {}
@@ -191,11 +194,11 @@ def timed_wait(items, depth=2):
             spent["bulk_waiting_for_reader"] = spent.get("bulk_waiting_for_reader", 0.0) + time.perf_counter() - started
         yield item
 
-background = bulk_load.in_background
-bulk_load.in_background = timed_wait
+background = bulk_run.in_background
+bulk_run.in_background = timed_wait
 for owner, name, label in [(ingest, "sha256_of", "hash_file"), (ingest, "archive_file", "archive_file"),
-                           (bulk_load, "load", "bulk_read_validate_copy"), (after_load, "validate_loaded", "sql_suite_row_path"),
-                           (after_load, "check_volume", "volume_rule"), (ingest, "_supersede", "supersede")]:
+                           (bulk, "load", "bulk_read_validate_copy"), (after_load, "validate_loaded", "sql_suite_row_path"),
+                           (after_load, "check_volume", "volume_rule"), (file_records, "supersede", "supersede")]:
     timed(owner, name, label)
 pipeline.prepare(url, run_id="bench", trigger="bench", landing=landing)
 started = time.perf_counter()

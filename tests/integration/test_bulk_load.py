@@ -15,7 +15,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from reform_etl import bulk_load, pipeline
+from reform_etl import pipeline
+from reform_etl.load.bulk import source as bulk_source
 from reform_etl.writers import to_windows_1258_form, write_csv
 
 pytestmark = pytest.mark.integration
@@ -249,8 +250,8 @@ def test_bulk_and_row_paths_agree(
     pg_server_url, tmp_path, monkeypatch, caplog, encoding, delimiter, period, small_batches
 ):
     if small_batches:  # many batches: repeats, spacer rows and footers across batch edges
-        monkeypatch.setattr(bulk_load, "BLOCK_BYTES", 16 << 10)
-        monkeypatch.setattr(bulk_load, "BATCH_ROWS", 300)
+        monkeypatch.setattr(bulk_source, "BLOCK_BYTES", 16 << 10)
+        monkeypatch.setattr(bulk_source, "BATCH_ROWS", 300)
     landing = tmp_path / "landing"
     rows = _messy_rows(3000, seed=len(encoding))
     if period == "2025-09":
@@ -289,8 +290,8 @@ def test_province_and_period_from_the_rows(pg_server_url, tmp_path, monkeypatch,
 
 @pytest.mark.parametrize("problem", ["ragged", "line_break", "two_periods", "other_province"])
 def test_files_the_bulk_path_cannot_take_fall_back_cleanly(pg_server_url, tmp_path, monkeypatch, caplog, problem):
-    monkeypatch.setattr(bulk_load, "BLOCK_BYTES", 16 << 10)
-    monkeypatch.setattr(bulk_load, "BATCH_ROWS", 300)
+    monkeypatch.setattr(bulk_source, "BLOCK_BYTES", 16 << 10)
+    monkeypatch.setattr(bulk_source, "BATCH_ROWS", 300)
     landing = tmp_path / "landing"
     rows = _messy_rows(1200, seed=13)
     header = HEADER

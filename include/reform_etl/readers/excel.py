@@ -26,7 +26,7 @@ MAX_SHEETS_SCANNED = 20
 # Another sheet replaces the first visible one only when it matches clearly more columns.
 _CLEARLY_BETTER = 2
 
-_PASSWORD_ADVICE = "remove the password (File > Info > Protect Workbook > Encrypt with Password) and send it again"
+_PASSWORD_ADVICE = "remove the password (File > Info > Protect Workbook > Encrypt with Password) and send it again"  # noqa: S105 - advice, not a secret
 
 
 def _name(path: Path) -> str:
@@ -257,11 +257,11 @@ def _choose_sheet(workbook: CalamineWorkbook, kind: Kind, what: str, actual: str
             first = (sheet, header, failure)
         if header is not None and (best is None or len(header.index_map) > len(best[1].index_map)):
             best = (sheet, header)
-    assert first is not None
+    if first is None:  # openpyxl gives every workbook at least one sheet
+        raise RuntimeError("the workbook has no sheet")
     first_sheet, first_header, first_failure = first
     if first_header is not None:
-        assert best is not None
-        if len(best[1].index_map) >= len(first_header.index_map) + _CLEARLY_BETTER:
+        if best is not None and len(best[1].index_map) >= len(first_header.index_map) + _CLEARLY_BETTER:
             return best
         return first_sheet, first_header
     if best is not None:

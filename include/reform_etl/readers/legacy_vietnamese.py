@@ -213,5 +213,6 @@ def most_plausible(head: bytes, complete: bool) -> tuple[str, bool]:
         key = (plausibility(unicodedata.normalize("NFC", text)) - (0 if clean else 0.01), -order, name, clean)
         if best is None or key[:2] > best[:2]:
             best = key
-    assert best is not None
+    if best is None:  # the candidate list is a constant and never empty
+        raise RuntimeError("no legacy encoding to try")
     return best[2], best[3]

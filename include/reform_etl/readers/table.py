@@ -235,11 +235,16 @@ def is_total_row(nonempty: Sequence[tuple[int, object]]) -> bool:
     """A total row names itself in its first text cell ("Tổng cộng", after an empty STT)."""
     for _, value in nonempty[:3]:
         if isinstance(value, str) and _has_letter(value):
-            # Cheap test first: this runs on every row of multi-million-row logs.
-            if value[:1] not in "TtCcGg":
-                return False
-            return bool(_TOTAL.fullmatch(fold_label(value)))
+            return names_total(value)
     return False
+
+
+def names_total(text: str) -> bool:
+    """Whether a row's first cell with a letter makes it a total row (the bulk path asks too)."""
+    # Cheap test first: this runs on every row of multi-million-row logs.
+    if text[:1] not in "TtCcGg":
+        return False
+    return bool(_TOTAL.fullmatch(fold_label(text)))
 
 
 def is_numbering_row(nonempty: Sequence[tuple[int, object]]) -> bool:
@@ -287,6 +292,15 @@ class RowSorter:
         self.sheet_like = sheet_like
         self.first = True
         self.in_footer = False
+
+    def passed_data_row(self) -> None:
+        """A caller recognised a data row itself (the bulk path's cheap test) and kept it from us.
+
+        Such a row has more than three cells: it ends a footer block, and the first row
+        (the only one tested as a numbering row) went before it.
+        """
+        self.in_footer = False
+        self.first = False
 
     def rows(self, raw_rows: Iterable[RawRow]) -> Iterator[SourceRow]:
         for number, cells in raw_rows:

@@ -142,7 +142,7 @@ def _parse_sample(text: str, delimiter: str) -> list[RawRow]:
     return rows
 
 
-def _choose_delimiter(text: str, complete: bool, kind: Kind, what: str) -> tuple[str, Header]:
+def choose_delimiter(text: str, complete: bool, kind: Kind, what: str) -> tuple[str, Header]:
     """The delimiter under which a header row matches the most columns.
 
     csv.Sniffer guesses from character frequency and is thrown by title lines and by
@@ -173,7 +173,7 @@ def open_csv(path: Path, kind: Kind) -> SourceTable:
     head = read_head(path)
     complete = len(head) >= size
     encoding, text = detect_encoding(head, complete, what)
-    delimiter, header = _choose_delimiter(text, complete, kind, what)
+    delimiter, header = choose_delimiter(text, complete, kind, what)
     table = SourceTable(
         path=path,
         format="csv",
