@@ -15,7 +15,8 @@ USER airflow
 COPY --chown=airflow:root requirements.txt /opt/reform/requirements.txt
 COPY --chown=airflow:root pyproject.toml README.md /opt/reform/
 COPY --chown=airflow:root include /opt/reform/include
-RUN pip install --no-cache-dir -c /opt/reform/requirements.txt /opt/reform
+RUN pip install --no-cache-dir -c /opt/reform/requirements.txt /opt/reform \
+    && python -m reform_etl.dq_report.vendor
 
 COPY --chown=airflow:root dags /opt/reform/dags
 COPY --chown=airflow:root dbt_project /opt/reform/dbt_project
