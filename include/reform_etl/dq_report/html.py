@@ -97,14 +97,21 @@ def link(href: str, text_html: str) -> Raw:
 
 def page(title_vi: str, title_en: str, body: str, *, depth: int = 0, generated: datetime | None = None) -> str:
     """A whole page (``templates/page.html``): navigation, the language switch, then ``body``."""
+    return page_from("page.html", title_vi, title_en, depth=depth, generated=generated, body=Markup(body))
+
+
+def page_from(
+    template: str, title_vi: str, title_en: str, *, depth: int = 0, generated: datetime | None = None, **context: Any
+) -> str:
+    """A whole page from ``template``, which extends ``page.html`` and fills its body."""
     from .templating import render  # the templates' filters are built on this module
 
     return render(
         "dq_report",
-        "page.html",
+        template,
         title_vi=title_vi,
         title_en=title_en,
-        body=Markup(body),
         up="../" * depth,
         stamp=generated.strftime("%d/%m/%Y %H:%M") if generated else "",
+        **context,
     )

@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 
+from markupsafe import Markup
+
 from .. import kinds as k
 from ..completeness import (
     DELIVERED,
@@ -27,7 +29,7 @@ from ..periods import parse_period
 from ..validation import rule_catalogue
 from . import charts
 from .data import DISAGREEMENT_RULES, ReasonGroup, ReportData, WarningRow
-from .html import Raw, both, esc, link, page, t, table
+from .html import Raw, both, esc, link, page, page_from, t, table
 
 VN_TIME = timezone(timedelta(hours=7))
 MAX_ROWS = 300
@@ -462,58 +464,27 @@ def overview(data: ReportData) -> str:
         for s in matrix.streams
         if s.expected
     )
-    judged = (
-        t(
-            f"Nộp muộn được xét cho các kỳ đến hạn từ {matrix.lateness_judged_from:%d/%m/%Y}.",
-            f"Lateness is judged for deliveries due from {matrix.lateness_judged_from:%d/%m/%Y}.",
-        )
-        if matrix.lateness_judged_from
-        else ""
+    return page_from(
+        "overview.html",
+        "Tổng quan",
+        "Overview",
+        generated=local(data.generated),
+        as_of=f"{matrix.as_of:%d/%m/%Y}",
+        judged_from=f"{matrix.lateness_judged_from:%d/%m/%Y}" if matrix.lateness_judged_from else None,
+        cards=Markup(_cards(data)),
+        this_period=Markup(_this_period(matrix)),
+        rejected_files=Markup(_rejected_files(data)),
+        reasons=Markup(_reason_table(_overall_reasons(data.reasons), with_province=False)),
+        by_rule=", ".join(f"{rule}: {n}" for rule, n in by_rule.most_common()),
+        disagreements=Markup(_warning_table(disagreements, with_province=True)),
+        tie_breaks=Markup(_tie_break_table(data)),
+        self_excess=Markup(_self_excess_table(data)),
+        legend=Markup(legend()),
+        streams=Markup(streams),
+        heat=Markup(_heat(data)),
+        pulls=Markup(_pulls(data)),
+        dbt=Markup(_dbt(data)),
     )
-    body = f"""
-{_cards(data)}
-<h2 id="now">{t("Kỳ gần nhất đã đến hạn: ai chưa nộp?", "Latest period due: who has not delivered?")}</h2>
-<p class="muted">{
-        t(
-            f"Tính đến {matrix.as_of:%d/%m/%Y} theo lịch nộp (expected_deliveries.yml).",
-            f"As of {matrix.as_of:%d/%m/%Y}, by the delivery calendar (expected_deliveries.yml).",
-        )
-    } {judged}</p>
-{_this_period(matrix)}
-<h2 id="rejected">{t("Tệp bị từ chối và lý do", "Rejected files and why")}</h2>
-{_rejected_files(data)}
-<h3>{t("Dòng bị loại, theo lý do", "Rejected rows by reason")}</h3>
-{_reason_table(_overall_reasons(data.reasons), with_province=False)}
-<h2 id="disagree">{
-        t("Số liệu công bố lệch với chính số liệu gốc", "Published figures that disagree with their own counts")
-    }</h2>
-<p>{esc(", ".join(f"{rule}: {n}" for rule, n in by_rule.most_common())) or t("Không có.", "None.")}</p>
-{_warning_table(disagreements, with_province=True)}
-<h3 id="tie-breaks">{
-        t("Điểm bằng nhau, nhà công bố vẫn xếp thứ hạng khác nhau", "Tied scores the publisher ranked apart")
-    }</h3>
-<p class="muted">{
-        t(
-            "Không phải sai lệch: điểm in ra bằng nhau và thứ hạng công bố chỉ phân định thứ tự giữa chúng.",
-            "Not disagreements: the printed scores are equal and the published ranks only order them.",
-        )
-    }</p>
-{_tie_break_table(data)}
-<h2 id="self-assessment">{t("Điểm tự đánh giá cao hơn điểm thẩm định", "Self-assessment above the appraisal")}</h2>
-{_self_excess_table(data)}
-<h2 id="matrix">{t("Ma trận nộp báo cáo: tỉnh × loại × kỳ", "Delivery matrix: province × kind × period")}</h2>
-{legend()}
-{streams}
-<h2 id="share">{t("Tỷ lệ dòng bị loại theo tỉnh và kỳ", "Share of rejected rows by province and period")}</h2>
-{_heat(data)}
-<h2 id="pulls">{t("Nguồn kéo dữ liệu lỗi hoặc rỗng", "Pull sources that failed or returned nothing")}</h2>
-{_pulls(data)}
-<h2 id="dbt">{t("Kiểm thử dbt trên các mart", "dbt tests on the marts")}</h2>
-{_dbt(data)}
-<h2 id="docs">{t("Bộ kỳ vọng và kết quả kiểm tra (GX)", "Expectation suites and validation results (GX)")}</h2>
-<p><a href="gx/index.html">GX Data Docs</a> · <a href="rules.html">{t("Danh sách quy tắc", "Rule list")}</a></p>
-"""
-    return page("Tổng quan", "Overview", body, generated=local(data.generated))
 
 
 # -- provinces ---------------------------------------------------------------------------
