@@ -74,20 +74,18 @@ def table(
     empty: str | None = None,
 ) -> str:
     """A table; ``headers`` are markup (use :func:`t`), cells are escaped unless :class:`Raw`."""
-    numeric = set(numeric)
-    body = []
-    for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            klass = ' class="n"' if i in numeric else ""
-            cells.append(f"<td{klass}>{value if isinstance(value, Raw) else esc(value)}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    if not body and empty is not None:
-        return f'<p class="muted">{empty}</p>'
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    return (
-        f'<div class="scroll"><table class="{css}"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table></div>"
+    from .templating import render  # the templates' filters are built on this module
+
+    cells = [[Markup(v) if isinstance(v, Raw) else v for v in row] for row in rows]
+    if not cells and empty is not None:
+        return render("dq_report", "empty.html", empty=Markup(empty))
+    return render(
+        "dq_report",
+        "table.html",
+        headers=[Markup(h) for h in headers],
+        rows=cells,
+        numeric=set(numeric),
+        css=css,
     )
 
 

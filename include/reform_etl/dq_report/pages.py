@@ -608,56 +608,54 @@ def province_page(data: ReportData, code: str) -> str:
     reasons = [g for g in data.reasons if g.province_code == code]
     warnings = [w for w in data.warnings if w.province_code == code]
     rejected = [r for r in data.rejected_rows if r.province_code == code]
-    body = f"""
-<p>{lineage}</p>
-<h2 id="deliveries">{t("Tình trạng nộp theo kỳ", "Deliveries by period")}</h2>
-{legend()}
-{_province_matrix(data, code)}
-<h2 id="trends">{t("Xu hướng", "Trends")}</h2>
-{_province_trends(data, code) or f'<p class="muted">{t("Chưa đủ dữ liệu.", "Not enough data.")}</p>'}
-<h2 id="files">{t("Các tệp đã nhận", "Files received")}</h2>
-{
-        table(
-            [
-                t("Tệp", "File"),
-                t("Loại", "Kind"),
-                t("Kỳ", "Period"),
-                t("Trạng thái", "Status"),
-                t("Nhận lúc", "Received"),
-                t("Đọc", "Read"),
-                t("Nạp", "Loaded"),
-                t("Loại", "Rejected"),
-                t("Cảnh báo", "Warnings"),
-                t("Ghi chú", "Message"),
-            ],
-            file_rows,
-            numeric=[5, 6, 7, 8],
-            css="wide",
-            empty=t("Chưa nhận tệp nào.", "No file received."),
-        )
-    }
-<h2 id="reasons">{t("Dòng bị loại, theo lý do", "Rejected rows by reason")}</h2>
-{_reason_table(reasons, with_province=False, depth=1)}
-<details><summary>{t("Từng dòng bị loại", "Every rejected row")} ({len(rejected)})</summary>
-{
-        table(
-            [
-                t("Tệp", "File"),
-                t("Dòng", "Row"),
-                t("Cột", "Column"),
-                t("Giá trị gốc", "Raw value"),
-                t("Lý do", "Reason"),
-            ],
-            [(r.name, r.source_row, r.column, r.raw_value, r.reason) for r in rejected[:1000]],
-            numeric=[1],
-            css="wide",
-        )
-    }
-</details>
-<h2 id="warnings">{t("Cảnh báo", "Warnings")}</h2>
-{_warning_table(warnings, with_province=False, depth=1)}
-"""
-    return page(province_label(code), province_label(code), body, depth=1, generated=local(data.generated))
+    return page_from(
+        "province.html",
+        province_label(code),
+        province_label(code),
+        depth=1,
+        generated=local(data.generated),
+        lineage=Markup(lineage),
+        legend=Markup(legend()),
+        matrix=Markup(_province_matrix(data, code)),
+        trends=Markup(_province_trends(data, code)),
+        files=Markup(
+            table(
+                [
+                    t("Tệp", "File"),
+                    t("Loại", "Kind"),
+                    t("Kỳ", "Period"),
+                    t("Trạng thái", "Status"),
+                    t("Nhận lúc", "Received"),
+                    t("Đọc", "Read"),
+                    t("Nạp", "Loaded"),
+                    t("Loại", "Rejected"),
+                    t("Cảnh báo", "Warnings"),
+                    t("Ghi chú", "Message"),
+                ],
+                file_rows,
+                numeric=[5, 6, 7, 8],
+                css="wide",
+                empty=t("Chưa nhận tệp nào.", "No file received."),
+            )
+        ),
+        reasons=Markup(_reason_table(reasons, with_province=False, depth=1)),
+        rejected_count=len(rejected),
+        rejected=Markup(
+            table(
+                [
+                    t("Tệp", "File"),
+                    t("Dòng", "Row"),
+                    t("Cột", "Column"),
+                    t("Giá trị gốc", "Raw value"),
+                    t("Lý do", "Reason"),
+                ],
+                [(r.name, r.source_row, r.column, r.raw_value, r.reason) for r in rejected[:1000]],
+                numeric=[1],
+                css="wide",
+            )
+        ),
+        warnings=Markup(_warning_table(warnings, with_province=False, depth=1)),
+    )
 
 
 # -- files and rules ---------------------------------------------------------------------

@@ -50,6 +50,7 @@ def environment(site: str) -> Environment:
     )
     env.filters.update(cell=cell, text=text, inert=inert)
     env.globals.update(t=t, both=both)
+    env.tests["markup"] = lambda value: isinstance(value, Markup)  # built here, inserted as is
     return env
 
 
