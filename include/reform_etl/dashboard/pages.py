@@ -74,27 +74,8 @@ CARD_NAMES = {
 }
 
 
-def shell(
-    title_vi: str,
-    title_en: str,
-    body: str,
-    *,
-    depth: int = 0,
-    generated: datetime | None = None,
-    dq_link: bool = False,
-) -> str:
-    """A whole page (``templates/page.html``): the report's style sheet and language switch,
-    the scorecard's navigation."""
-    return render(
-        "dashboard",
-        "page.html",
-        title_vi=title_vi,
-        title_en=title_en,
-        body=Markup(body),
-        up="../" * depth,
-        stamp=generated.strftime("%d/%m/%Y %H:%M") if generated else "",
-        dq_link=dq_link,
-    )
+def _stamp(generated: datetime | None) -> str:
+    return generated.strftime("%d/%m/%Y %H:%M") if generated else ""
 
 
 # -- shared helpers ----------------------------------------------------------------------------
@@ -488,37 +469,37 @@ def overview(marts: Marts, *, generated: datetime | None = None, dq_link: bool =
                     t("tỉnh đạt", "provinces meet it"),
                 )
             )
-    sections = [_cards(cards) if cards else ""]
-    missing = [m for m in marts.missing if "." not in m]
-    if missing:
-        sections.append(
-            f'<p class="muted">{t("Chưa có hoặc chưa đọc được (dbt đã chạy chưa?)", "Missing or unreadable (has dbt run?)")}: {esc(", ".join("marts." + m for m in missing))}</p>'
-        )
+    indexes = []
     for index in INDEXES:
         vi, en = INDEX_NAMES[index]
         year = latest_year(marts, index)
-        anchor = "ranking" if index == INDEXES[0] else f"ranking-{index.lower()}"
-        bump_anchor = "bump" if index == INDEXES[0] else f"bump-{index.lower()}"
-        if year is None:
-            sections.append(f'<h2 id="{anchor}">{t(vi, en)}</h2>{no_data("marts.fct_province_rankings")}')
-            continue
-        sections.append(
-            f'<h2 id="{anchor}">{t(f"{vi}: xếp hạng năm {year}", f"{en}: {year} ranking")}</h2>'
-            f'<div class="split"><div>{ranking_table(marts, index, year)}</div>'
-            f'<div id="{bump_anchor}"><h3 style="margin-top:0">{t("Thứ hạng qua các năm", "Ranks over the years")}</h3>'
-            f"{bump_section(marts, index)}</div></div>"
+        first = index == INDEXES[0]
+        indexes.append(
+            {
+                "vi": vi,
+                "en": en,
+                "year": year,
+                "anchor": "ranking" if first else f"ranking-{index.lower()}",
+                "bump_anchor": "bump" if first else f"bump-{index.lower()}",
+                "ranking": Markup(ranking_table(marts, index, year)) if year is not None else None,
+                "bump": Markup(bump_section(marts, index)) if year is not None else None,
+            }
         )
-    sections.append(f'<h2 id="regions">{t("So sánh giữa các vùng", "Regional comparison")}</h2>{region_section(marts)}')
-    sections.append(
-        f'<h2 id="targets">{t("Tiến độ so với mục tiêu quốc gia", "Progress against the national targets")}</h2>{target_section(marts)}'
-    )
-    sections.append(f'<h2 id="provinces">{t("Trang từng tỉnh/thành", "Province pages")}</h2>{province_list(marts)}')
-    return shell(
-        "Bảng điểm CCHC các tỉnh, thành phố",
-        "Provincial administrative-reform scorecard",
-        "\n".join(sections),
-        generated=generated,
+    return render(
+        "dashboard",
+        "overview.html",
+        title_vi="Bảng điểm CCHC các tỉnh, thành phố",
+        title_en="Provincial administrative-reform scorecard",
+        up="",
+        stamp=_stamp(generated),
         dq_link=dq_link,
+        cards=Markup(_cards(cards) if cards else ""),
+        missing=", ".join("marts." + m for m in marts.missing if "." not in m),
+        indexes=indexes,
+        no_rankings=Markup(no_data("marts.fct_province_rankings")),
+        regions=Markup(region_section(marts)),
+        targets=Markup(target_section(marts)),
+        provinces=Markup(province_list(marts)),
     )
 
 
@@ -1002,16 +983,19 @@ def province_page(marts: Marts, code: str, *, generated: datetime | None = None,
         lineage = f'<p><a href="#merger">{t("Thành lập 01/07/2025 do sáp nhập — xem giải thích", "Formed by the 2025-07-01 merger — see how figures are restated")}</a></p>'
     title_vi = f"{name} ({code})" + (" — trước 07/2025" if successor else "")
     title_en = f"{name} ({code})" + (" — before 07/2025" if successor else "")
-    body = f"""
-<p>{" · ".join(facts)}</p>
-{lineage}
-{_province_cards(marts, code)}
-{_merger_section(marts, code)}
-<h2 id="index">{t("PAR INDEX và SIPAS", "PAR INDEX and SIPAS")}</h2>
-{_index_section(marts, code)}
-<h2 id="dossiers">{t("Tỷ lệ hồ sơ giải quyết đúng hạn theo cấp", "Dossiers resolved on time, by level")}</h2>
-{_dossier_section(marts, code)}
-<h2 id="online">{t("Dịch vụ công trực tuyến so với mục tiêu 2025 và 2030", "Online services against the 2025 and 2030 targets")}</h2>
-{_online_section(marts, code)}
-"""
-    return shell(title_vi, title_en, body, depth=1, generated=generated, dq_link=dq_link)
+    return render(
+        "dashboard",
+        "province.html",
+        title_vi=title_vi,
+        title_en=title_en,
+        up="../",
+        stamp=_stamp(generated),
+        dq_link=dq_link,
+        facts=Markup(" · ".join(facts)),
+        lineage=Markup(lineage),
+        cards=Markup(_province_cards(marts, code)),
+        merger=Markup(_merger_section(marts, code)),
+        index=Markup(_index_section(marts, code)),
+        dossiers=Markup(_dossier_section(marts, code)),
+        online=Markup(_online_section(marts, code)),
+    )

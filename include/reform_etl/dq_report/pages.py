@@ -698,10 +698,7 @@ def files_page(data: ReportData) -> str:
         numeric=[0, 7, 8, 9, 10],
         css="wide",
     )
-    note = t(
-        "Mỗi tệp: số dòng đọc = số dòng nạp + số dòng bị loại.", "Per file: rows read = rows loaded + rows rejected."
-    )
-    return page("Tệp đã nhận", "Files received", f"<p>{note}</p>{body}", generated=local(data.generated))
+    return page_from("files.html", "Tệp đã nhận", "Files received", generated=local(data.generated), files=Markup(body))
 
 
 def rules_page(data: ReportData) -> str:
@@ -728,26 +725,29 @@ def rules_page(data: ReportData) -> str:
                 unexpected or warned.get(rule.rule, 0),
             )
         )
-    body = (
-        f"<p>{t('Quy tắc theo bộ kỳ vọng GX (expectations/gx) và các quy tắc cả tệp. pandas = kiểm tra trong bộ nhớ; SQL = chạy trên PostgreSQL sau khi nạp; Arrow = kiểm tra từng lô khi nạp tệp lớn.', 'Rules from the GX suites (expectations/gx) and the whole-file rules. pandas = checked in memory; SQL = run on PostgreSQL after loading; Arrow = checked batch by batch while a large file loads.')}</p>"
-        + table(
-            [
-                t("Quy tắc", "Rule"),
-                t("Mô tả", "Description"),
-                t("Mức độ", "Severity"),
-                t("Chạy ở", "Runs in"),
-                t("Loại dữ liệu", "Kinds"),
-                t("Số tệp đã kiểm", "Files checked"),
-                t("Số tệp vi phạm", "Files failing"),
-                t("Số dòng vi phạm", "Rows failing"),
-            ],
-            rows,
-            numeric=[5, 6, 7],
-            css="wide",
-        )
-        + '<p><a href="gx/index.html">GX Data Docs</a></p>'
+    return page_from(
+        "rules.html",
+        "Quy tắc kiểm tra",
+        "Validation rules",
+        generated=local(data.generated),
+        rules=Markup(
+            table(
+                [
+                    t("Quy tắc", "Rule"),
+                    t("Mô tả", "Description"),
+                    t("Mức độ", "Severity"),
+                    t("Chạy ở", "Runs in"),
+                    t("Loại dữ liệu", "Kinds"),
+                    t("Số tệp đã kiểm", "Files checked"),
+                    t("Số tệp vi phạm", "Files failing"),
+                    t("Số dòng vi phạm", "Rows failing"),
+                ],
+                rows,
+                numeric=[5, 6, 7],
+                css="wide",
+            )
+        ),
     )
-    return page("Quy tắc kiểm tra", "Validation rules", body, generated=local(data.generated))
 
 
 def today() -> date:
