@@ -47,6 +47,7 @@ def environment(site: str) -> Environment:
         autoescape=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        auto_reload=False,  # a site is written by one process; no need to stat templates per use
     )
     env.filters.update(cell=cell, text=text, inert=inert)
     env.globals.update(t=t, both=both)
