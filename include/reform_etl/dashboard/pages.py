@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from ..dq_report import charts as dq_charts
 from ..dq_report.html import Raw, both, esc, inert, t, table
+from ..dq_report.html import cards as card_row
 from ..dq_report.templating import render
 from . import charts
 from .charts import Bar, BumpLine, BumpPoint, StripRow, Target, TargetChart, no_data, pct
@@ -419,14 +420,8 @@ def province_list(marts: Marts) -> str:
 
 
 def _cards(items: Sequence[tuple[str, str, str]]) -> str:
-    return (
-        '<div class="cards">'
-        + "".join(
-            f'<div class="card"><small>{label}</small><b>{value}</b><small>{extra}</small></div>'
-            for label, value, extra in items
-        )
-        + "</div>"
-    )
+    # The values here are already markup (formatted figures, escaped names).
+    return card_row([(label, Raw(value), extra) for label, value, extra in items])
 
 
 def overview(marts: Marts, *, generated: datetime | None = None, dq_link: bool = False) -> str:

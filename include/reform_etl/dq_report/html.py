@@ -89,6 +89,20 @@ def table(
     )
 
 
+def cards(items: Iterable[Sequence[Any]]) -> str:
+    """Figure cards (``templates/cards.html``): (label markup, value, note markup) each."""
+    from .templating import render
+
+    return render(
+        "dq_report",
+        "cards.html",
+        cards=[
+            (Markup(label), Markup(value) if isinstance(value, Raw) else value, Markup(note))
+            for label, value, note in items
+        ],
+    )
+
+
 def link(href: str, text_html: str) -> Raw:
     return Raw(f'<a href="{html.escape(href, quote=True)}">{text_html}</a>')
 

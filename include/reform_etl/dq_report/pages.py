@@ -30,6 +30,7 @@ from ..validation import rule_catalogue
 from . import charts
 from .data import DISAGREEMENT_RULES, ReasonGroup, ReportData, WarningRow
 from .html import Raw, both, esc, link, page, page_from, t, table
+from .html import cards as html_cards
 
 VN_TIME = timezone(timedelta(hours=7))
 MAX_ROWS = 300
@@ -134,14 +135,7 @@ def _cards(data: ReportData) -> str:
         (t("Cảnh báo", "Warnings"), sum(f.warnings for f in data.files), ""),
         (t("Kiểm thử dbt lỗi", "Failing dbt tests"), failing, ""),
     ]
-    return (
-        '<div class="cards">'
-        + "".join(
-            f'<div class="card"><small>{label}</small><b>{esc(value)}</b><small>{extra}</small></div>'
-            for label, value, extra in cards
-        )
-        + "</div>"
-    )
+    return html_cards(cards)
 
 
 def _names(cells: Iterable[Cell]) -> str:
