@@ -9,6 +9,7 @@ README.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from datetime import date
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from reform_etl import pipeline
+from reform_etl.dq_report import vendor
 from reform_etl.dq_report.html import esc, inert
 from reform_etl.report import write_report
 from reform_etl.transform import NodeResult, TransformResult, store_results
@@ -26,6 +28,25 @@ pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY_HEADER = "Cấp;Tổng số hồ sơ tiếp nhận;Trước hạn;Đúng hạn;Quá hạn;Tỷ lệ đúng hạn (%)"
+# Appended to a copy of a GX page: once the page has loaded, record what its own scripts and
+# styles did, and draw a small chart with GX's chart library, into an attribute --dump-dom shows.
+PROBE = """<script>
+window.addEventListener('load', function () {
+  var b = document.body, $ = window.jQuery, row = document.querySelector('.row'), box = document.createElement('div');
+  var seen = {jquery: $ ? $.fn.jquery : null, bootstrap: !!($ && $.fn.collapse && $.fn.tooltip),
+    table: !!($ && $.fn.bootstrapTable), rowDisplay: row ? getComputedStyle(row).display : null,
+    fontAwesome: getComputedStyle(document.querySelector('.fas, .fa, .far') || b, '::before').fontFamily};
+  box.id = 'probe-chart'; b.appendChild(box);
+  var done = function (drawn) { seen.chart = drawn; b.setAttribute('data-probe', JSON.stringify(seen)); };
+  if (!window.vegaEmbed) { done('no vegaEmbed'); return; }
+  vegaEmbed('#probe-chart', {$schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    data: {values: [{k: 'a', n: 3}, {k: 'b', n: 5}]}, mark: 'bar',
+    encoding: {x: {field: 'k', type: 'nominal'}, y: {field: 'n', type: 'quantitative'}}},
+    {renderer: 'svg', actions: false})
+    .then(function () { done(box.querySelectorAll('svg .mark-rect path').length); })
+    .catch(function (e) { done(String(e)); });
+});
+</script>"""
 
 
 def _write(landing: Path, kind: str, name: str, lines: list[str]) -> None:
@@ -165,6 +186,41 @@ def test_the_report_works_offline_and_links_every_page(report):
     assert "published_rank_order" in disagree and "Hà Tĩnh is ranked" not in disagree
     own = overview[overview.index('id="self-assessment"') : overview.index('id="matrix"')]
     assert "Nghệ An (40)" in own and "89.50" in own and "4.40" in own and "Hà Tĩnh" not in own
+
+
+def test_gx_data_docs_keep_their_layout_and_scripts_with_the_network_blocked(chromium, report, tmp_path):
+    if vendor.local_files() is None:
+        pytest.fail(
+            "the Data Docs front-end files are missing: run `make setup` (python -m reform_etl.dq_report.vendor)"
+        )
+    gx = report.parent / "gx"
+    page = next((gx / "validations").rglob("*.html"))
+    text = page.read_text(encoding="utf-8")
+    # Served from the report's own folder: no CDN left, the local copies referenced instead.
+    assert "vendor/jquery/dist/jquery.min.js" in text and "vendor/bootstrap/dist/css/bootstrap.min.css" in text
+    assert "vendor/vega-embed/build/vega-embed.min.js" in text and "integrity=" not in text
+    assert (gx / "vendor" / "fortawesome-fontawesome-free" / "webfonts").is_dir()
+    probe = page.with_name("probe.html")
+    probe.write_text(text.replace("</body>", PROBE + "</body>", 1), encoding="utf-8")
+
+    dom = run_browser(
+        chromium,
+        tmp_path / "chromium-profile",
+        "--host-resolver-rules=MAP * ~NOTFOUND",  # no name resolves: nothing can come from the network
+        "--proxy-server=http://127.0.0.1:9",
+        "--virtual-time-budget=15000",
+        "--dump-dom",
+        probe.as_uri(),
+    )
+
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    found = re.search(r'data-probe="([^"]*)"', dom.stdout)
+    assert found, dom.stdout[-2000:]
+    seen = json.loads(found.group(1).replace("&quot;", '"'))
+    assert seen["jquery"] == "3.7.1" and seen["bootstrap"] and seen["table"], seen
+    assert seen["rowDisplay"] == "flex", seen  # Bootstrap's grid, from the local style sheet
+    assert "Font Awesome" in seen["fontAwesome"], seen
+    assert seen["chart"] == 2, seen  # GX's chart library drew both bars
 
 
 def test_cells_are_escaped_and_formulas_made_inert():

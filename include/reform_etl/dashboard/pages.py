@@ -7,13 +7,16 @@ the stylesheet and the language switch are the data-quality report's
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
+from markupsafe import Markup
+
 from ..dq_report import charts as dq_charts
-from ..dq_report.html import SCRIPT, STYLE, Raw, both, esc, inert, t, table
+from ..dq_report.html import Raw, both, esc, inert, t, table
+from ..dq_report.html import cards as card_row
+from ..dq_report.templating import render
 from . import charts
 from .charts import Bar, BumpLine, BumpPoint, StripRow, Target, TargetChart, no_data, pct
 from .data import INDEXES, MERGER_DATE, Marts, Row
@@ -71,89 +74,9 @@ CARD_NAMES = {
     "online_dossiers": ("Hồ sơ trực tuyến", "Dossiers online"),
 }
 
-EXTRA_STYLE = """
-header.top h1 a{color:#fff;text-decoration:none}
-.rc{font-weight:700;white-space:nowrap}.rc-up{color:#1a7f37}.rc-down{color:#b42318}.rc-same,.rc-none{color:#5b6673}
-.ok{color:#1a7f37;font-weight:700}.bad{color:#b42318;font-weight:700}
-.nodata{background:#fff;border:1px dashed #b7c2cf;border-radius:6px;padding:.8rem 1rem;color:#5b6673;font-weight:600;
-margin:.4rem 0}
-.split{display:grid;grid-template-columns:minmax(0,auto) minmax(0,1fr);gap:1.2rem;align-items:start}
-@media (max-width:1150px){.split{grid-template-columns:1fr}}
-.panel svg,.split svg{max-width:100%;height:auto}
-table.rank td,table.rank th{padding:.18rem .45rem;white-space:nowrap}
-table.rank td:first-child{font-weight:700;text-align:right}
-.sw{display:inline-block;width:.7rem;height:.7rem;border-radius:2px;margin-right:.35rem;vertical-align:-1px}
-.bump .ln{opacity:.5}.bump .ln.key{opacity:1}
-.bump .ln path.l{fill:none;stroke-width:1.3;stroke-linejoin:round;stroke-linecap:round}
-.bump .ln.key path.l{stroke-width:2.4}
-.bump .ln path.j{fill:none;stroke-width:1.2;stroke-dasharray:3 3}
-.bump .ln path.hit{fill:none;stroke:#000;stroke-opacity:0;stroke-width:8}
-.bump .ln .hl{visibility:hidden}
-.bump .lines:hover .ln{opacity:.12}
-.bump .lines .ln:hover,.bump .lines .ln:focus{opacity:1}
-.bump .ln:hover path.l,.bump .ln:focus path.l{stroke-width:3.4}
-.bump .ln:hover .hl,.bump .ln:focus .hl{visibility:visible}
-.bump text.lb{fill:#1d2733}
-.bump .ln text{fill:#1d2733;font-weight:600}
-.cb{display:inline-block;min-width:4.4rem;padding:0 .3rem;border-radius:2px;
-background:linear-gradient(90deg,#cfe3f5 var(--w),transparent var(--w))}
-table.fields td:first-child{max-width:24rem;white-space:normal}
-.merger{border-left:4px solid #12385f;background:#f1f6fc;margin:.8rem 0}
-.card .gap-ok{color:#1a7f37}.card .gap-short{color:#b42318}
-ul.plist{columns:4 220px;list-style:none;padding:0;margin:.2rem 0}ul.plist li{margin:.1rem 0}
-.former{color:#5b6673}
-.nowrap{white-space:nowrap;margin-right:.8rem}.legend{font-size:.8rem;margin:.2rem 0}
-table.restated td:first-child{white-space:nowrap}.stack>*{margin-bottom:.8rem}
-.foot{margin-top:2.5rem;color:#5b6673;font-size:.8rem}
-"""
 
-
-def _lang_attr(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def shell(
-    title_vi: str,
-    title_en: str,
-    body: str,
-    *,
-    depth: int = 0,
-    generated: datetime | None = None,
-    dq_link: bool = False,
-) -> str:
-    """A whole page: the report's stylesheet and language switch, the scorecard's navigation."""
-    up = "../" * depth
-    links = [
-        (f"{up}index.html#ranking", "Xếp hạng", "Rankings"),
-        (f"{up}index.html#bump", "Thứ hạng qua các năm", "Ranks over time"),
-        (f"{up}index.html#regions", "So sánh vùng", "Regions"),
-        (f"{up}index.html#targets", "Mục tiêu", "Targets"),
-        (f"{up}index.html#provinces", "Tỉnh/thành", "Provinces"),
-    ]
-    if dq_link:
-        links.append((f"{up}../dq/index.html", "Chất lượng dữ liệu", "Data quality"))
-    nav = "".join(f'<a href="{_lang_attr(href)}">{t(vi, en)}</a>' for href, vi, en in links)
-    stamp = generated.strftime("%d/%m/%Y %H:%M") if generated else ""
-    return f"""<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(both(title_vi, title_en))}</title><style>{STYLE}{EXTRA_STYLE}</style><script>{
-        SCRIPT
-    }</script></head>
-<body><header class="top"><h1><a href="{up}index.html">{
-        t("Bảng điểm cải cách hành chính", "Administrative reform scorecard")
-    }</a></h1>
-<nav>{nav}</nav>
-<button type="button" onclick="toggleLang()" id="lang-switch">{t("English", "Tiếng Việt")}</button></header>
-<main><h2 style="border:0;margin-top:.6rem">{t(title_vi, title_en)}</h2>
-{body}
-<p class="foot">{t("Lập lúc", "Generated")} {stamp} · {
-        t(
-            "Nguồn: các bảng marts của kho dữ liệu (chỉ đọc). Tỷ lệ là phần trăm 0–100.",
-            "Source: the warehouse marts (read only). Rates are percentages 0–100.",
-        )
-    }</p>
-</main></body></html>
-"""
+def _stamp(generated: datetime | None) -> str:
+    return generated.strftime("%d/%m/%Y %H:%M") if generated else ""
 
 
 # -- shared helpers ----------------------------------------------------------------------------
@@ -497,14 +420,8 @@ def province_list(marts: Marts) -> str:
 
 
 def _cards(items: Sequence[tuple[str, str, str]]) -> str:
-    return (
-        '<div class="cards">'
-        + "".join(
-            f'<div class="card"><small>{label}</small><b>{value}</b><small>{extra}</small></div>'
-            for label, value, extra in items
-        )
-        + "</div>"
-    )
+    # The values here are already markup (formatted figures, escaped names).
+    return card_row([(label, Raw(value), extra) for label, value, extra in items])
 
 
 def overview(marts: Marts, *, generated: datetime | None = None, dq_link: bool = False) -> str:
@@ -547,37 +464,37 @@ def overview(marts: Marts, *, generated: datetime | None = None, dq_link: bool =
                     t("tỉnh đạt", "provinces meet it"),
                 )
             )
-    sections = [_cards(cards) if cards else ""]
-    missing = [m for m in marts.missing if "." not in m]
-    if missing:
-        sections.append(
-            f'<p class="muted">{t("Chưa có hoặc chưa đọc được (dbt đã chạy chưa?)", "Missing or unreadable (has dbt run?)")}: {esc(", ".join("marts." + m for m in missing))}</p>'
-        )
+    indexes = []
     for index in INDEXES:
         vi, en = INDEX_NAMES[index]
         year = latest_year(marts, index)
-        anchor = "ranking" if index == INDEXES[0] else f"ranking-{index.lower()}"
-        bump_anchor = "bump" if index == INDEXES[0] else f"bump-{index.lower()}"
-        if year is None:
-            sections.append(f'<h2 id="{anchor}">{t(vi, en)}</h2>{no_data("marts.fct_province_rankings")}')
-            continue
-        sections.append(
-            f'<h2 id="{anchor}">{t(f"{vi}: xếp hạng năm {year}", f"{en}: {year} ranking")}</h2>'
-            f'<div class="split"><div>{ranking_table(marts, index, year)}</div>'
-            f'<div id="{bump_anchor}"><h3 style="margin-top:0">{t("Thứ hạng qua các năm", "Ranks over the years")}</h3>'
-            f"{bump_section(marts, index)}</div></div>"
+        first = index == INDEXES[0]
+        indexes.append(
+            {
+                "vi": vi,
+                "en": en,
+                "year": year,
+                "anchor": "ranking" if first else f"ranking-{index.lower()}",
+                "bump_anchor": "bump" if first else f"bump-{index.lower()}",
+                "ranking": Markup(ranking_table(marts, index, year)) if year is not None else None,
+                "bump": Markup(bump_section(marts, index)) if year is not None else None,
+            }
         )
-    sections.append(f'<h2 id="regions">{t("So sánh giữa các vùng", "Regional comparison")}</h2>{region_section(marts)}')
-    sections.append(
-        f'<h2 id="targets">{t("Tiến độ so với mục tiêu quốc gia", "Progress against the national targets")}</h2>{target_section(marts)}'
-    )
-    sections.append(f'<h2 id="provinces">{t("Trang từng tỉnh/thành", "Province pages")}</h2>{province_list(marts)}')
-    return shell(
-        "Bảng điểm CCHC các tỉnh, thành phố",
-        "Provincial administrative-reform scorecard",
-        "\n".join(sections),
-        generated=generated,
+    return render(
+        "dashboard",
+        "overview.html",
+        title_vi="Bảng điểm CCHC các tỉnh, thành phố",
+        title_en="Provincial administrative-reform scorecard",
+        up="",
+        stamp=_stamp(generated),
         dq_link=dq_link,
+        cards=Markup(_cards(cards) if cards else ""),
+        missing=", ".join("marts." + m for m in marts.missing if "." not in m),
+        indexes=indexes,
+        no_rankings=Markup(no_data("marts.fct_province_rankings")),
+        regions=Markup(region_section(marts)),
+        targets=Markup(target_section(marts)),
+        provinces=Markup(province_list(marts)),
     )
 
 
@@ -1061,16 +978,19 @@ def province_page(marts: Marts, code: str, *, generated: datetime | None = None,
         lineage = f'<p><a href="#merger">{t("Thành lập 01/07/2025 do sáp nhập — xem giải thích", "Formed by the 2025-07-01 merger — see how figures are restated")}</a></p>'
     title_vi = f"{name} ({code})" + (" — trước 07/2025" if successor else "")
     title_en = f"{name} ({code})" + (" — before 07/2025" if successor else "")
-    body = f"""
-<p>{" · ".join(facts)}</p>
-{lineage}
-{_province_cards(marts, code)}
-{_merger_section(marts, code)}
-<h2 id="index">{t("PAR INDEX và SIPAS", "PAR INDEX and SIPAS")}</h2>
-{_index_section(marts, code)}
-<h2 id="dossiers">{t("Tỷ lệ hồ sơ giải quyết đúng hạn theo cấp", "Dossiers resolved on time, by level")}</h2>
-{_dossier_section(marts, code)}
-<h2 id="online">{t("Dịch vụ công trực tuyến so với mục tiêu 2025 và 2030", "Online services against the 2025 and 2030 targets")}</h2>
-{_online_section(marts, code)}
-"""
-    return shell(title_vi, title_en, body, depth=1, generated=generated, dq_link=dq_link)
+    return render(
+        "dashboard",
+        "province.html",
+        title_vi=title_vi,
+        title_en=title_en,
+        up="../",
+        stamp=_stamp(generated),
+        dq_link=dq_link,
+        facts=Markup(" · ".join(facts)),
+        lineage=Markup(lineage),
+        cards=Markup(_province_cards(marts, code)),
+        merger=Markup(_merger_section(marts, code)),
+        index=Markup(_index_section(marts, code)),
+        dossiers=Markup(_dossier_section(marts, code)),
+        online=Markup(_online_section(marts, code)),
+    )

@@ -28,6 +28,7 @@ from .. import warehouse
 from ..config import settings
 from . import datadocs, pages
 from .data import load
+from .templating import render
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,7 @@ def write_report(url: str, out_dir: Path | None = None, *, as_of: date | None = 
         docs = datadocs.build(conn, out_dir / "gx") if data_docs else None
     if docs is None:
         (out_dir / "gx").mkdir(exist_ok=True)
-        (out_dir / "gx" / "index.html").write_text(
-            "<!doctype html><meta charset='utf-8'><p>GX Data Docs were not built in this run; see the log.</p>",
-            encoding="utf-8",
-        )
+        (out_dir / "gx" / "index.html").write_text(render("dq_report", "gx_missing.html"), encoding="utf-8")
     province_dir = out_dir / "province"
     shutil.rmtree(province_dir, ignore_errors=True)  # pages of units no longer in the data must not linger
     province_dir.mkdir()

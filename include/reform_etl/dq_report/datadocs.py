@@ -4,14 +4,18 @@ The report may be written by another process (an Airflow task) than the one that
 validated, so the results come from ``audit.validation_results``, rebuilt as GX
 validation results of the most recent files. The site is built from a throw-away copy of
 the committed context, so building never edits ``expectations/``. GX's pages load
-Bootstrap, jQuery and fonts from CDNs; those tags are removed and a small local style
-sheet put in their place, so the pages work offline on a closed network.
+Bootstrap, jQuery, Bootstrap Table, Font Awesome and Vega from CDNs; the same files, fetched
+at setup time (:mod:`.vendor`), are copied beside the pages and every CDN address points at
+the copy, so the pages keep their layout and charts on a closed network. Without those
+files (setup skipped or offline) the tags are removed instead and a small local style sheet
+put in their place, with a warning: plainer pages, but still no fetch from the network.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -24,6 +28,7 @@ import psycopg
 
 from ..config import settings
 from ..validation.gx_context import quiet_gx
+from .templating import render
 
 log = logging.getLogger(__name__)
 
@@ -36,15 +41,13 @@ _REMOTE_TAG = re.compile(
     r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=[\"']https?://[^\"']*[\"'][^>]*>(?:\s*</script>)?",
     re.IGNORECASE,
 )
+_ASSET_TAG = re.compile(r"<(?:script|link)\b[^>]*>", re.IGNORECASE)
+# Subresource integrity needs a CORS fetch, which a page opened from file:// cannot make.
+_INTEGRITY = re.compile(r"\s+(?:integrity|crossorigin)=(?:\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE)
+_ADDRESS = re.compile(r"\b(src|href)=([\"'])(https?://[^\"']*)\2", re.IGNORECASE)
 _REMOTE_CSS = re.compile(r"url\(\s*[\"']?https?://[^)]*\)", re.IGNORECASE)
 _REMOTE_HREF = re.compile(r"\bhref=([\"'])https?://[^\"']*\1", re.IGNORECASE)
 _REMOTE_FORM = re.compile(r"<form\b[^>]*https?://.*?</form>", re.IGNORECASE | re.DOTALL)
-_LOCAL_STYLE = """<style>
-body{font-family:system-ui,sans-serif;margin:1rem 2rem;color:#1d2733}
-table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #d6dde6;padding:.25rem .5rem;vertical-align:top}
-.collapse{display:block}.d-none{display:none}.text-danger{color:#b42318}.text-success{color:#1a7f37}
-img{max-width:100%}a{color:#0b5cad}footer{display:none}
-</style>"""
 
 
 def _results_sql() -> str:
@@ -153,7 +156,20 @@ def build(conn: psycopg.Connection, out_dir: Path) -> Path | None:
         except Exception:  # noqa: BLE001 - the analysts' report must not die with GX's renderer
             log.exception("building GX Data Docs failed; the report links to nothing")
             return None
-    _make_offline(target)
+    # Imported here, so that `python -m reform_etl.dq_report.vendor` does not import itself twice.
+    from . import vendor
+
+    files = vendor.local_files()
+    if files is None:
+        log.warning(
+            "GX Data Docs: the front-end files are missing under %s (run `make setup` or "
+            "`python -m reform_etl.dq_report.vendor`); their links are removed, so the pages lose "
+            "their layout and charts",
+            vendor.VENDOR_DIR,
+        )
+    else:
+        _serve_locally(target, files, vendor.VENDOR_DIR)
+    _make_offline(target, with_local_style=files is None)
     return _write_index(target, [r for _, r in results])
 
 
@@ -165,36 +181,42 @@ def _write_index(root: Path, results: list[Any]) -> Path:
     rows = []
     for result in sorted(results, key=lambda r: -int(r.meta["file_id"])):
         page = pages.get(f"file-{result.meta['file_id']}")
-        if page is None:
-            continue
-        stats = result.statistics
-        rows.append(
-            f'<tr><td><a href="{html.escape(page.relative_to(root).as_posix(), quote=True)}">'
-            f"{html.escape(str(result.meta['file']))}</a></td><td>{html.escape(result.suite_name)}</td>"
-            f"<td>{stats['successful_expectations']} / {stats['evaluated_expectations']}</td>"
-            f"<td>{'✓' if result.success else '✗'}</td></tr>"
-        )
-    suite_links = "".join(
-        f'<li><a href="{html.escape(p.relative_to(root).as_posix(), quote=True)}">{html.escape(p.stem)}</a></li>'
-        for p in suites
-    )
+        if page is not None:
+            rows.append({"href": page.relative_to(root).as_posix(), "result": result})
     index = root / "index.html"
     index.write_text(
-        "<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>GX Data Docs</title>"
-        f"{_LOCAL_STYLE}</head><body><p><a href='../index.html'>← Báo cáo chất lượng dữ liệu / Data-quality "
-        "report</a></p><h1>GX Data Docs</h1><h2>Bộ kỳ vọng / Expectation suites</h2>"
-        f"<ul>{suite_links}</ul><h2>Kết quả kiểm tra gần đây / Recent validation results</h2>"
-        "<table><thead><tr><th>Tệp / File</th><th>Bộ / Suite</th><th>Đạt / Passed</th><th></th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></body></html>",
+        render(
+            "dq_report", "gx_index.html", suites=[(p.relative_to(root).as_posix(), p.stem) for p in suites], rows=rows
+        ),
         encoding="utf-8",
     )
     return index
 
 
-def _make_offline(root: Path) -> None:
+def _serve_locally(root: Path, files: dict[str, Path], source: Path) -> None:
+    """Copy the vendored files under ``root/vendor`` and point each page's CDN tags at them."""
+    shutil.copytree(source, root / "vendor", dirs_exist_ok=True)
+    local = {url: root / "vendor" / path.relative_to(source) for url, path in files.items()}
+    for page in root.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+
+        def rewrite(tag: re.Match[str], page: Path = page) -> str:
+            address = _ADDRESS.search(tag.group(0))
+            if address is None or address.group(3) not in local:
+                return tag.group(0)
+            relative = Path(os.path.relpath(local[address.group(3)], page.parent)).as_posix()
+            pointed = tag.group(0).replace(address.group(0), f'{address.group(1)}="{html.escape(relative)}"', 1)
+            return _INTEGRITY.sub("", pointed)
+
+        page.write_text(_ASSET_TAG.sub(rewrite, text), encoding="utf-8")
+
+
+def _make_offline(root: Path, *, with_local_style: bool) -> None:
+    """Remove whatever would still fetch from the network (GX's logo, links, fonts)."""
     for page in root.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         text = _REMOTE_CSS.sub("none", text)
         text = _REMOTE_HREF.sub('href="#"', _REMOTE_FORM.sub("", _REMOTE_TAG.sub("", text)))
-        text = text.replace("</head>", _LOCAL_STYLE + "</head>", 1)
+        if with_local_style:
+            text = text.replace("</head>", render("dq_report", "gx_offline_style.html") + "</head>", 1)
         page.write_text(text, encoding="utf-8")

@@ -6,6 +6,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
 
+from markupsafe import Markup
+
 from .. import kinds as k
 from ..completeness import (
     DELIVERED,
@@ -27,7 +29,8 @@ from ..periods import parse_period
 from ..validation import rule_catalogue
 from . import charts
 from .data import DISAGREEMENT_RULES, ReasonGroup, ReportData, WarningRow
-from .html import Raw, both, esc, link, page, t, table
+from .html import Raw, both, esc, link, page, page_from, t, table
+from .html import cards as html_cards
 
 VN_TIME = timezone(timedelta(hours=7))
 MAX_ROWS = 300
@@ -132,14 +135,7 @@ def _cards(data: ReportData) -> str:
         (t("Cảnh báo", "Warnings"), sum(f.warnings for f in data.files), ""),
         (t("Kiểm thử dbt lỗi", "Failing dbt tests"), failing, ""),
     ]
-    return (
-        '<div class="cards">'
-        + "".join(
-            f'<div class="card"><small>{label}</small><b>{esc(value)}</b><small>{extra}</small></div>'
-            for label, value, extra in cards
-        )
-        + "</div>"
-    )
+    return html_cards(cards)
 
 
 def _names(cells: Iterable[Cell]) -> str:
@@ -462,58 +458,27 @@ def overview(data: ReportData) -> str:
         for s in matrix.streams
         if s.expected
     )
-    judged = (
-        t(
-            f"Nộp muộn được xét cho các kỳ đến hạn từ {matrix.lateness_judged_from:%d/%m/%Y}.",
-            f"Lateness is judged for deliveries due from {matrix.lateness_judged_from:%d/%m/%Y}.",
-        )
-        if matrix.lateness_judged_from
-        else ""
+    return page_from(
+        "overview.html",
+        "Tổng quan",
+        "Overview",
+        generated=local(data.generated),
+        as_of=f"{matrix.as_of:%d/%m/%Y}",
+        judged_from=f"{matrix.lateness_judged_from:%d/%m/%Y}" if matrix.lateness_judged_from else None,
+        cards=Markup(_cards(data)),
+        this_period=Markup(_this_period(matrix)),
+        rejected_files=Markup(_rejected_files(data)),
+        reasons=Markup(_reason_table(_overall_reasons(data.reasons), with_province=False)),
+        by_rule=", ".join(f"{rule}: {n}" for rule, n in by_rule.most_common()),
+        disagreements=Markup(_warning_table(disagreements, with_province=True)),
+        tie_breaks=Markup(_tie_break_table(data)),
+        self_excess=Markup(_self_excess_table(data)),
+        legend=Markup(legend()),
+        streams=Markup(streams),
+        heat=Markup(_heat(data)),
+        pulls=Markup(_pulls(data)),
+        dbt=Markup(_dbt(data)),
     )
-    body = f"""
-{_cards(data)}
-<h2 id="now">{t("Kỳ gần nhất đã đến hạn: ai chưa nộp?", "Latest period due: who has not delivered?")}</h2>
-<p class="muted">{
-        t(
-            f"Tính đến {matrix.as_of:%d/%m/%Y} theo lịch nộp (expected_deliveries.yml).",
-            f"As of {matrix.as_of:%d/%m/%Y}, by the delivery calendar (expected_deliveries.yml).",
-        )
-    } {judged}</p>
-{_this_period(matrix)}
-<h2 id="rejected">{t("Tệp bị từ chối và lý do", "Rejected files and why")}</h2>
-{_rejected_files(data)}
-<h3>{t("Dòng bị loại, theo lý do", "Rejected rows by reason")}</h3>
-{_reason_table(_overall_reasons(data.reasons), with_province=False)}
-<h2 id="disagree">{
-        t("Số liệu công bố lệch với chính số liệu gốc", "Published figures that disagree with their own counts")
-    }</h2>
-<p>{esc(", ".join(f"{rule}: {n}" for rule, n in by_rule.most_common())) or t("Không có.", "None.")}</p>
-{_warning_table(disagreements, with_province=True)}
-<h3 id="tie-breaks">{
-        t("Điểm bằng nhau, nhà công bố vẫn xếp thứ hạng khác nhau", "Tied scores the publisher ranked apart")
-    }</h3>
-<p class="muted">{
-        t(
-            "Không phải sai lệch: điểm in ra bằng nhau và thứ hạng công bố chỉ phân định thứ tự giữa chúng.",
-            "Not disagreements: the printed scores are equal and the published ranks only order them.",
-        )
-    }</p>
-{_tie_break_table(data)}
-<h2 id="self-assessment">{t("Điểm tự đánh giá cao hơn điểm thẩm định", "Self-assessment above the appraisal")}</h2>
-{_self_excess_table(data)}
-<h2 id="matrix">{t("Ma trận nộp báo cáo: tỉnh × loại × kỳ", "Delivery matrix: province × kind × period")}</h2>
-{legend()}
-{streams}
-<h2 id="share">{t("Tỷ lệ dòng bị loại theo tỉnh và kỳ", "Share of rejected rows by province and period")}</h2>
-{_heat(data)}
-<h2 id="pulls">{t("Nguồn kéo dữ liệu lỗi hoặc rỗng", "Pull sources that failed or returned nothing")}</h2>
-{_pulls(data)}
-<h2 id="dbt">{t("Kiểm thử dbt trên các mart", "dbt tests on the marts")}</h2>
-{_dbt(data)}
-<h2 id="docs">{t("Bộ kỳ vọng và kết quả kiểm tra (GX)", "Expectation suites and validation results (GX)")}</h2>
-<p><a href="gx/index.html">GX Data Docs</a> · <a href="rules.html">{t("Danh sách quy tắc", "Rule list")}</a></p>
-"""
-    return page("Tổng quan", "Overview", body, generated=local(data.generated))
 
 
 # -- provinces ---------------------------------------------------------------------------
@@ -637,56 +602,54 @@ def province_page(data: ReportData, code: str) -> str:
     reasons = [g for g in data.reasons if g.province_code == code]
     warnings = [w for w in data.warnings if w.province_code == code]
     rejected = [r for r in data.rejected_rows if r.province_code == code]
-    body = f"""
-<p>{lineage}</p>
-<h2 id="deliveries">{t("Tình trạng nộp theo kỳ", "Deliveries by period")}</h2>
-{legend()}
-{_province_matrix(data, code)}
-<h2 id="trends">{t("Xu hướng", "Trends")}</h2>
-{_province_trends(data, code) or f'<p class="muted">{t("Chưa đủ dữ liệu.", "Not enough data.")}</p>'}
-<h2 id="files">{t("Các tệp đã nhận", "Files received")}</h2>
-{
-        table(
-            [
-                t("Tệp", "File"),
-                t("Loại", "Kind"),
-                t("Kỳ", "Period"),
-                t("Trạng thái", "Status"),
-                t("Nhận lúc", "Received"),
-                t("Đọc", "Read"),
-                t("Nạp", "Loaded"),
-                t("Loại", "Rejected"),
-                t("Cảnh báo", "Warnings"),
-                t("Ghi chú", "Message"),
-            ],
-            file_rows,
-            numeric=[5, 6, 7, 8],
-            css="wide",
-            empty=t("Chưa nhận tệp nào.", "No file received."),
-        )
-    }
-<h2 id="reasons">{t("Dòng bị loại, theo lý do", "Rejected rows by reason")}</h2>
-{_reason_table(reasons, with_province=False, depth=1)}
-<details><summary>{t("Từng dòng bị loại", "Every rejected row")} ({len(rejected)})</summary>
-{
-        table(
-            [
-                t("Tệp", "File"),
-                t("Dòng", "Row"),
-                t("Cột", "Column"),
-                t("Giá trị gốc", "Raw value"),
-                t("Lý do", "Reason"),
-            ],
-            [(r.name, r.source_row, r.column, r.raw_value, r.reason) for r in rejected[:1000]],
-            numeric=[1],
-            css="wide",
-        )
-    }
-</details>
-<h2 id="warnings">{t("Cảnh báo", "Warnings")}</h2>
-{_warning_table(warnings, with_province=False, depth=1)}
-"""
-    return page(province_label(code), province_label(code), body, depth=1, generated=local(data.generated))
+    return page_from(
+        "province.html",
+        province_label(code),
+        province_label(code),
+        depth=1,
+        generated=local(data.generated),
+        lineage=Markup(lineage),
+        legend=Markup(legend()),
+        matrix=Markup(_province_matrix(data, code)),
+        trends=Markup(_province_trends(data, code)),
+        files=Markup(
+            table(
+                [
+                    t("Tệp", "File"),
+                    t("Loại", "Kind"),
+                    t("Kỳ", "Period"),
+                    t("Trạng thái", "Status"),
+                    t("Nhận lúc", "Received"),
+                    t("Đọc", "Read"),
+                    t("Nạp", "Loaded"),
+                    t("Loại", "Rejected"),
+                    t("Cảnh báo", "Warnings"),
+                    t("Ghi chú", "Message"),
+                ],
+                file_rows,
+                numeric=[5, 6, 7, 8],
+                css="wide",
+                empty=t("Chưa nhận tệp nào.", "No file received."),
+            )
+        ),
+        reasons=Markup(_reason_table(reasons, with_province=False, depth=1)),
+        rejected_count=len(rejected),
+        rejected=Markup(
+            table(
+                [
+                    t("Tệp", "File"),
+                    t("Dòng", "Row"),
+                    t("Cột", "Column"),
+                    t("Giá trị gốc", "Raw value"),
+                    t("Lý do", "Reason"),
+                ],
+                [(r.name, r.source_row, r.column, r.raw_value, r.reason) for r in rejected[:1000]],
+                numeric=[1],
+                css="wide",
+            )
+        ),
+        warnings=Markup(_warning_table(warnings, with_province=False, depth=1)),
+    )
 
 
 # -- files and rules ---------------------------------------------------------------------
@@ -729,10 +692,7 @@ def files_page(data: ReportData) -> str:
         numeric=[0, 7, 8, 9, 10],
         css="wide",
     )
-    note = t(
-        "Mỗi tệp: số dòng đọc = số dòng nạp + số dòng bị loại.", "Per file: rows read = rows loaded + rows rejected."
-    )
-    return page("Tệp đã nhận", "Files received", f"<p>{note}</p>{body}", generated=local(data.generated))
+    return page_from("files.html", "Tệp đã nhận", "Files received", generated=local(data.generated), files=Markup(body))
 
 
 def rules_page(data: ReportData) -> str:
@@ -759,26 +719,29 @@ def rules_page(data: ReportData) -> str:
                 unexpected or warned.get(rule.rule, 0),
             )
         )
-    body = (
-        f"<p>{t('Quy tắc theo bộ kỳ vọng GX (expectations/gx) và các quy tắc cả tệp. pandas = kiểm tra trong bộ nhớ; SQL = chạy trên PostgreSQL sau khi nạp; Arrow = kiểm tra từng lô khi nạp tệp lớn.', 'Rules from the GX suites (expectations/gx) and the whole-file rules. pandas = checked in memory; SQL = run on PostgreSQL after loading; Arrow = checked batch by batch while a large file loads.')}</p>"
-        + table(
-            [
-                t("Quy tắc", "Rule"),
-                t("Mô tả", "Description"),
-                t("Mức độ", "Severity"),
-                t("Chạy ở", "Runs in"),
-                t("Loại dữ liệu", "Kinds"),
-                t("Số tệp đã kiểm", "Files checked"),
-                t("Số tệp vi phạm", "Files failing"),
-                t("Số dòng vi phạm", "Rows failing"),
-            ],
-            rows,
-            numeric=[5, 6, 7],
-            css="wide",
-        )
-        + '<p><a href="gx/index.html">GX Data Docs</a></p>'
+    return page_from(
+        "rules.html",
+        "Quy tắc kiểm tra",
+        "Validation rules",
+        generated=local(data.generated),
+        rules=Markup(
+            table(
+                [
+                    t("Quy tắc", "Rule"),
+                    t("Mô tả", "Description"),
+                    t("Mức độ", "Severity"),
+                    t("Chạy ở", "Runs in"),
+                    t("Loại dữ liệu", "Kinds"),
+                    t("Số tệp đã kiểm", "Files checked"),
+                    t("Số tệp vi phạm", "Files failing"),
+                    t("Số dòng vi phạm", "Rows failing"),
+                ],
+                rows,
+                numeric=[5, 6, 7],
+                css="wide",
+            )
+        ),
     )
-    return page("Quy tắc kiểm tra", "Validation rules", body, generated=local(data.generated))
 
 
 def today() -> date:
