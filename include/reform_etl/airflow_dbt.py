@@ -23,12 +23,22 @@ from pathlib import Path
 from typing import Any
 
 from .config import settings
-from .dbt_selection import PROJECT_INPUTS
 
 log = logging.getLogger(__name__)
 
-# Folders and files of the dbt project whose change makes the manifest stale.
-_PROJECT_INPUTS = PROJECT_INPUTS
+# Folders and files of the dbt project whose change makes the manifest stale, and a full
+# build necessary (dbt_selection). Here, not there: the DAG file imports this module and
+# must parse fast, without psycopg.
+PROJECT_INPUTS = (
+    "models",
+    "seeds",
+    "macros",
+    "tests",
+    "snapshots",
+    "analyses",
+    "dbt_project.yml",
+    "selectors.yml",
+)
 
 
 class ManifestError(RuntimeError):
@@ -45,7 +55,7 @@ def manifest_path() -> Path:
 
 def _newest_input(project: Path) -> float:
     newest = 0.0
-    for name in _PROJECT_INPUTS:
+    for name in PROJECT_INPUTS:
         path = project / name
         if path.is_file():
             newest = max(newest, path.stat().st_mtime)

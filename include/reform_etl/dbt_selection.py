@@ -30,19 +30,8 @@ from pathlib import Path
 
 import psycopg
 
+from .airflow_dbt import PROJECT_INPUTS
 from .kinds import KINDS
-
-# Everything of the dbt project whose change can change what a build produces.
-PROJECT_INPUTS = (
-    "models",
-    "seeds",
-    "macros",
-    "tests",
-    "snapshots",
-    "analyses",
-    "dbt_project.yml",
-    "selectors.yml",
-)
 
 STATE_TABLE = "audit.dbt_build_state"
 PROJECT_SCOPE = "project"
