@@ -12,6 +12,14 @@ Each model runs, then **its tests run right after it** (`TestBehavior.AFTER_EACH
 sources with a `freshness` block get a `dbt source freshness` task; seeds load the
 reference data. Every node's result is kept in `audit.dbt_results`.
 
+**Builds only what changed.** The task `plan` compares the warehouse with the last
+successful build (`reform_etl.dbt_selection`): on a new warehouse, or after the dbt project
+or dbt's role changed, every task runs (seeds, models, data and unit tests). Otherwise only
+the models downstream of the `raw` tables whose deliveries changed run, with their data
+tests; the other model, seed and snapshot tasks are skipped, and unit tests are left out.
+Tasks run once none of their upstream tasks failed (`none_failed`), so a skipped dimension
+does not hold back a fact that changed. `publish` records the build when nothing failed.
+
 `REFORM_DBT_SELECT` / `REFORM_DBT_EXCLUDE` (dbt selectors, space separated) render part of
 the project only.
 
@@ -29,7 +37,7 @@ import pendulum
 from airflow.sdk import TaskGroup, XComArg, dag, get_current_context, task
 
 from reform_etl.airflow_callbacks import default_args
-from reform_etl.airflow_dbt import manifest_path, store_run_results
+from reform_etl.airflow_dbt import PLAN_TASK_ID, follow_plan, manifest_path, store_run_results
 from reform_etl.assets import any_of, mart_assets, raw_assets
 from reform_etl.config import settings
 
@@ -87,6 +95,9 @@ def dbt_group() -> XComArg | TaskGroup:
         operator_args={
             "install_deps": False,
             "callback": store_run_results,
+            # The run's plan decides which nodes run (see "Builds only what changed" above).
+            "pre_execute": follow_plan,
+            "trigger_rule": "none_failed",
         },
         # A failed model rarely heals by waiting: one retry, for a dropped connection.
         default_args=default_args(retries=min(1, default_args()["retries"])),
@@ -114,17 +125,26 @@ def reform_transform() -> None:
         )
         return tasks.start_transform(run_id=context["run_id"], trigger="airflow:reform_transform", changed=changed)
 
-    @task(outlets=mart_assets())
-    def publish(run: dict[str, str]) -> dict[str, int]:
-        from reform_etl import tasks
+    @task(task_id=PLAN_TASK_ID)
+    def plan(run: dict[str, str]) -> dict[str, object]:
+        from reform_etl.airflow_dbt import plan_transform
 
+        return plan_transform()
+
+    @task(outlets=mart_assets(), trigger_rule="none_failed")
+    def publish(run: dict[str, str], planned: dict[str, object]) -> dict[str, int]:
+        from reform_etl import tasks
+        from reform_etl.airflow_dbt import record_transform
+
+        record_transform(planned, run["run_id"])
         return tasks.finish_transform(run)
 
-    # The call below passes an XComArg, which Airflow resolves to the upstream values at run time;
+    # The calls below pass XComArgs, which Airflow resolves to the upstream values at run time;
     # its Task protocol types a call with the function's own parameters and cannot say that
-    # (airflow.sdk.bases.decorator.Task), hence the arg-type ignore.
+    # (airflow.sdk.bases.decorator.Task), hence the arg-type ignores.
     run = prepare()
-    run >> dbt_group() >> publish(run)  # type: ignore[arg-type]
+    planned = plan(run)  # type: ignore[arg-type]
+    planned >> dbt_group() >> publish(run, planned)  # type: ignore[arg-type]
 
 
 reform_transform()

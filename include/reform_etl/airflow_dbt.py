@@ -26,8 +26,20 @@ from .config import settings
 
 log = logging.getLogger(__name__)
 
-# Folders and files of the dbt project whose change makes the manifest stale.
-_PROJECT_INPUTS = ("models", "seeds", "reference", "macros", "tests", "snapshots", "analyses", "dbt_project.yml")
+# Folders and files of the dbt project whose change makes the manifest stale, and a full
+# build necessary (dbt_selection). Here, not there: the DAG file imports this module and
+# must parse fast, without psycopg.
+PROJECT_INPUTS = (
+    "models",
+    "seeds",
+    "reference",
+    "macros",
+    "tests",
+    "snapshots",
+    "analyses",
+    "dbt_project.yml",
+    "selectors.yml",
+)
 
 
 class ManifestError(RuntimeError):
@@ -44,7 +56,7 @@ def manifest_path() -> Path:
 
 def _newest_input(project: Path) -> float:
     newest = 0.0
-    for name in _PROJECT_INPUTS:
+    for name in PROJECT_INPUTS:
         path = project / name
         if path.is_file():
             newest = max(newest, path.stat().st_mtime)
@@ -171,3 +183,83 @@ def store_run_results(project_dir: str, **kwargs: Any) -> None:
     success = all(n.status in ("success", "pass", "warn", "skipped") for n in nodes)
     run_id = f"airflow-{context['run_id']}" if context.get("run_id") else None
     store_results(connection_warehouse_url(), TransformResult(command=command, success=success, nodes=nodes), run_id)
+
+
+# -- building only what changed -------------------------------------------------------------
+
+# Node types whose tasks a routine build skips when no changed delivery feeds them. Sources
+# (their freshness checks) always run: they are cheap and say whether deliveries stopped.
+_GATED = ("model", "seed", "snapshot")
+
+
+def nodes_fed_by(kinds: Any, target: Path | None = None) -> list[str]:
+    """Unique ids of every node downstream of ``raw.<kind>`` for these kinds (dbt's ``source:raw.<kind>+``)."""
+    target = target or manifest_path()
+    manifest = json.loads(target.read_text(encoding="utf-8"))
+    children: dict[str, list[str]] = manifest.get("child_map") or {}
+    wanted = set(kinds)
+    todo = [
+        uid
+        for uid, source in (manifest.get("sources") or {}).items()
+        if source.get("source_name") == "raw" and source.get("name") in wanted
+    ]
+    seen: set[str] = set()
+    while todo:
+        uid = todo.pop()
+        if uid not in seen:
+            seen.add(uid)
+            todo.extend(children.get(uid, []))
+    return sorted(seen)
+
+
+def plan_transform() -> dict[str, Any]:
+    """What ``reform_transform`` builds this run (``dbt_selection.plan_build``), for its dbt tasks to follow."""
+    from . import dbt_selection
+    from .airflow_connection import connection_warehouse_url
+    from .transform import dbt_role
+
+    url = connection_warehouse_url()
+    plan = dbt_selection.plan_build(url, settings().dbt_project_dir, role=dbt_role(url))
+    print(f"dbt: {'full build' if plan.full else 'routine build'}: {plan.reason}")
+    return {
+        "full": plan.full,
+        "reason": plan.reason,
+        "kinds": list(plan.kinds),
+        "fingerprints": plan.fingerprints,
+        "selected": [] if plan.full else nodes_fed_by(plan.kinds),
+    }
+
+
+def record_transform(planned: dict[str, Any], run_id: str | None) -> None:
+    """After every dbt task of the run succeeded or was skipped: remember what was brought up to date."""
+    from . import dbt_selection
+    from .airflow_connection import connection_warehouse_url
+
+    plan = dbt_selection.BuildPlan(
+        full=bool(planned["full"]),
+        reason=str(planned["reason"]),
+        kinds=tuple(planned["kinds"]),
+        fingerprints=dict(planned["fingerprints"]),
+    )
+    dbt_selection.record_build(connection_warehouse_url(), plan, run_id=run_id)
+
+
+def follow_plan(context: Any) -> None:
+    """``pre_execute`` hook of every Cosmos task: skip the nodes the run's plan leaves out.
+
+    On a routine build the dbt command also leaves unit tests out (production builds run
+    data tests only; unit tests ran when the project last changed, in the full build).
+    """
+    from airflow.exceptions import AirflowSkipException
+
+    planned = context["ti"].xcom_pull(task_ids=PLAN_TASK_ID)
+    if not planned or planned.get("full"):
+        return
+    task = context["task"]
+    task.env = {**(getattr(task, "env", None) or {}), "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test"}
+    node = (getattr(task, "extra_context", None) or {}).get("dbt_node_config") or {}
+    if node.get("resource_type") in _GATED and node.get("unique_id") not in set(planned.get("selected") or ()):
+        raise AirflowSkipException(f"{node.get('unique_id')}: no changed delivery feeds it ({planned.get('reason')})")
+
+
+PLAN_TASK_ID = "plan"

@@ -58,6 +58,13 @@ LandingOption = Annotated[
     typer.Option("--landing", "-l", help="Landing folder with one sub-folder per kind (default: data/landing)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")]
+FullBuildOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-build",
+        help="Build the whole dbt project (seeds, every model, all tests) instead of what changed.",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -129,6 +136,7 @@ def run(
     as_json: JsonOption = False,
     skip_transform: Annotated[bool, typer.Option(help="Load only; do not run dbt.")] = False,
     workers: Annotated[int, typer.Option(min=1, max=32, help="Files loaded in parallel (processes).")] = 1,
+    full_build: FullBuildOption = False,
 ) -> None:
     """Ingest, validate and load every file, build the marts with dbt, write the data-quality report.
 
@@ -156,7 +164,7 @@ def run(
         started = time.perf_counter()
         try:
             with console.status("Building the marts with dbt…") if not as_json else nullcontext():
-                summary.transform = pipeline.transform(url, run_id=run_id)
+                summary.transform = pipeline.transform(url, run_id=run_id, full=full_build)
         except TransformFailed as exc:
             pipeline.finish(url, run_id=run_id, status="failed", files_seen=len(files), message=str(exc)[:2000])
             console.print(f"[red]error:[/] {exc}")
@@ -239,15 +247,15 @@ def ingest(
 
 
 @app.command()
-def transform(as_json: JsonOption = False) -> None:
-    """Run [bold]dbt build[/] (seeds, models, tests) on what is loaded."""
+def transform(as_json: JsonOption = False, full_build: FullBuildOption = False) -> None:
+    """Run [bold]dbt build[/] on what changed since the last build (everything with --full-build)."""
     from . import pipeline
     from .transform import TransformFailed
 
     url = _url()
     run_id = pipeline.new_run_id("transform")
     try:
-        result = pipeline.transform(url, run_id=run_id)
+        result = pipeline.transform(url, run_id=run_id, full=full_build)
     except TransformFailed as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(EXIT_DBT) from None

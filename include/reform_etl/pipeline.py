@@ -116,8 +116,9 @@ def _ingest_parallel(
     return results
 
 
-def transform(url: str, *, run_id: str) -> TransformResult:
-    return build(url, run_id=run_id)
+def transform(url: str, *, run_id: str, full: bool = False) -> TransformResult:
+    """Build what changed since the last successful build (all of it with ``full``)."""
+    return build(url, run_id=run_id, full=full)
 
 
 def finish(url: str, *, run_id: str, status: str, files_seen: int, message: str | None = None) -> None:

@@ -116,11 +116,28 @@ def run_dbt(url: str, args: Sequence[str]) -> TransformResult:
     return TransformResult(command=" ".join(args), success=bool(outcome.success), nodes=nodes)
 
 
-def build(url: str, *, run_id: str | None = None, select: Sequence[str] = ()) -> TransformResult:
-    """``dbt build`` (seeds, models, snapshots, tests), then store the test results in audit."""
-    args = ["build"]
+def build(url: str, *, run_id: str | None = None, select: Sequence[str] = (), full: bool = False) -> TransformResult:
+    """``dbt build``, then store the test results in audit.
+
+    With ``select``, exactly those nodes. Otherwise what the warehouse needs
+    (``dbt_selection.plan_build``): everything when it is new, when the dbt project changed or
+    when ``full`` is asked, else only the models fed by kinds whose deliveries changed since
+    the last successful build, and nothing at all when none did.
+    """
     if select:
-        args += ["--select", *select]
+        return _build(url, ["build", "--select", *select], run_id)
+    from . import dbt_selection
+
+    plan = dbt_selection.plan_build(url, settings().dbt_project_dir, role=dbt_role(url), full=full)
+    log.info("dbt build: %s", plan.reason)
+    if plan.nothing_to_do:
+        return TransformResult(command="build (nothing changed)", success=True, nodes=[])
+    result = _build(url, plan.dbt_args(), run_id)
+    dbt_selection.record_build(url, plan, run_id=run_id)
+    return result
+
+
+def _build(url: str, args: list[str], run_id: str | None) -> TransformResult:
     result = run_dbt(url, args)
     store_results(url, result, run_id)
     if not result.success:

@@ -11,13 +11,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
 from charset_normalizer import from_bytes
 
 from ..kinds import Kind
+from ..text_controls import count_controls
 from .legacy_vietnamese import DISPLAY_NAMES, most_plausible
 from .model import SourceRow, SourceTable, UnreadableFile
 from .sniff import describe_binary
@@ -99,7 +99,7 @@ def _guess_8bit(head: bytes, complete: bool, what: str) -> str:
 
 def _reject_binary_text(text: str, what: str) -> None:
     sample = text[:65536]
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS)
+    controls = count_controls(sample, _ALLOWED_CONTROLS)
     if sample and controls / len(sample) > _MAX_CONTROL_SHARE:
         raise UnreadableFile(
             f"{what} is not a text file: it contains binary data. Export the table as CSV (UTF-8), "

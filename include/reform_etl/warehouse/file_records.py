@@ -19,6 +19,7 @@ from .. import kinds as k
 from ..delivery import Delivery
 from ..load.types import Rejection, RowWarning
 from ..validation.results import ExpectationOutcome
+from . import key_ranges
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,9 @@ def supersede(
     # Every natural key starts with the province, so only files holding rows of the same
     # provinces can share a key with this one. They are found in the audit trail (small),
     # and the key joins below read only their rows in raw, through the file_id index.
-    candidates = files_of_provinces(conn, kind, file_id, provinces)
+    # Of those, only files whose key ranges meet this one's can share a key (key_ranges).
+    key_ranges.record(conn, kind, file_id)
+    candidates = key_ranges.overlapping(conn, kind, file_id, files_of_provinces(conn, kind, file_id, provinces))
     related = related_files(conn, kind, file_id, candidates)
     if not related:
         if moved:
