@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from .. import kinds as k
 from .. import values as v
@@ -241,7 +241,7 @@ class Normaliser:
             return False
         return True
 
-    def _row_period(self, source: SourceRow, out: dict[str, Any]) -> Period | None | bool:
+    def _row_period(self, source: SourceRow, out: dict[str, Any]) -> Period | None | Literal[False]:
         """The row's period: its own cell, else its year, else the file's. False = rejected."""
         row_no = source.number
         file_period = self.hint.period

@@ -56,7 +56,8 @@ def validate_chunk(
     for finding in outcome.findings:
         if finding.severity == ERROR:
             normaliser.reject(finding.source_row, finding.column, finding.raw_value, finding.message)
-            bad_rows.add(finding.source_row)
+            if finding.source_row is not None:  # a finding about the whole file names no row
+                bad_rows.add(finding.source_row)
         else:
             normaliser.warn(finding.source_row, finding.column, finding.raw_value, finding.rule, finding.message)
     return [row for row in chunk if row["source_row"] not in bad_rows]

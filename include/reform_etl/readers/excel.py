@@ -7,7 +7,7 @@ calamine also reports merged ranges and hidden sheets, so a second parse with op
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
@@ -132,7 +132,7 @@ def _sheet_rows(sheet: CalamineSheet) -> _SheetRows:
     # calamine pads the rows above the data but starts columns at the first used one;
     # find out which rather than rely on it, so row numbers match what Excel shows.
     offset = 0
-    pending: list[list[object]] = []
+    pending: list[Sequence[object]] = []
     if first_row > 0:
         first = next(raw, None)
         if first is not None:
@@ -280,7 +280,10 @@ def _scale_percent(row: RawRow, scaled: set[tuple[int, int]]) -> RawRow:
     number, cells = row
     cells = list(cells)
     for pos in {p for n, p in scaled if n == number}:
-        if pos < len(cells) and isinstance(cells[pos], int | float) and not isinstance(cells[pos], bool):
+        if pos >= len(cells):
+            continue
+        value = cells[pos]
+        if isinstance(value, int | float) and not isinstance(value, bool):
             # round() drops the binary noise of x*100 (0.9944*100 = 99.44000000000001).
-            cells[pos] = round(cells[pos] * 100, 9)
+            cells[pos] = round(value * 100, 9)
     return number, cells

@@ -116,13 +116,15 @@ def open_json(path: Path, kind: Kind) -> SourceTable:
         table = _table(path, "json", encoding, header)
         table.rows = guarded(RowSorter(table, header).rows(iter(rows[header.position + 1 :])), what)
         return table
+    objects: list[dict[str, object]] = []
     for i, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             raise UnreadableFile(f"{what}: record {i} is {_type_name(record)}, not an object with named fields")
-    keys = _union_keys(records[:KEY_SCAN_RECORDS])  # type: ignore[arg-type]
+        objects.append(record)
+    keys = _union_keys(objects[:KEY_SCAN_RECORDS])
     header = _key_header(keys, kind, what)
     table = _table(path, "json", encoding, header)
-    cells = ((i, [r.get(k) for k in keys]) for i, r in enumerate(records, start=1))  # type: ignore[union-attr]
+    cells = ((i, [r.get(k) for k in keys]) for i, r in enumerate(objects, start=1))
     table.rows = guarded(RowSorter(table, header, sheet_like=False).rows(cells), what)
     return table
 

@@ -20,8 +20,12 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..values import fold
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 TCVN3 = "tcvn3"
 VNI = "vni"
@@ -64,7 +68,9 @@ def _tcvn3_tables() -> tuple[str, dict[int, int]]:
 
 
 def _tcvn3_decode(data: bytes, errors: str = "strict") -> tuple[str, int]:
-    return codecs.charmap_decode(data, errors, _tcvn3_tables()[0])
+    # A str decoding table is what CPython's own charmap codecs (encodings/cp1252.py) pass;
+    # typeshed's stub admits only the dict and EncodingMap forms.
+    return codecs.charmap_decode(data, errors, _tcvn3_tables()[0])  # type: ignore[arg-type]
 
 
 def _tcvn3_encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
@@ -101,7 +107,9 @@ def _vni_encode(text: str, errors: str = "strict") -> tuple[bytes, int]:
 class _VniIncrementalDecoder(codecs.BufferedIncrementalDecoder):
     """Holds back a last byte that a mark byte in the next chunk may still complete."""
 
-    def _buffer_decode(self, data: bytes, errors: str, final: bool) -> tuple[str, int]:
+    def _buffer_decode(self, input: ReadableBuffer, errors: str, final: bool) -> tuple[str, int]:
+        # The base class passes self.buffer + input, already bytes (bytes() then returns it as is).
+        data = bytes(input)
         last = data[-1:].decode("cp1252", "replace")
         keep = 1 if not final and last in _vni_tables()[3] else 0
         text, _ = _vni_decode(data[: len(data) - keep], errors)
@@ -112,19 +120,19 @@ def _codec(
     name: str, decode: Callable[[bytes, str], tuple[str, int]], encode: Callable[[str, str], tuple[bytes, int]]
 ) -> codecs.CodecInfo:
     class IncrementalDecoder(codecs.IncrementalDecoder):
-        def decode(self, data: bytes, final: bool = False) -> str:
-            return decode(data, self.errors)[0]
+        def decode(self, input: ReadableBuffer, final: bool = False) -> str:
+            return decode(bytes(input), self.errors)[0]
 
     class IncrementalEncoder(codecs.IncrementalEncoder):
         def encode(self, text: str, final: bool = False) -> bytes:
             return encode(text, self.errors)[0]
 
     class StreamReader(codecs.StreamReader):
-        def decode(self, data: bytes, errors: str = "strict") -> tuple[str, int]:  # type: ignore[override]
+        def decode(self, data: bytes, errors: str = "strict") -> tuple[str, int]:
             return decode(data, errors)
 
     class StreamWriter(codecs.StreamWriter):
-        def encode(self, text: str, errors: str = "strict") -> tuple[bytes, int]:  # type: ignore[override]
+        def encode(self, text: str, errors: str = "strict") -> tuple[bytes, int]:
             return encode(text, errors)
 
     return codecs.CodecInfo(

@@ -267,9 +267,12 @@ def is_numbering_row(nonempty: Sequence[tuple[int, object]]) -> bool:
 
 
 def _is_footer_marker(nonempty: Sequence[tuple[int, object]]) -> bool:
-    if len(nonempty) > _FOOTER_MAX_CELLS or not all(isinstance(v, str) for _, v in nonempty):
+    if len(nonempty) > _FOOTER_MAX_CELLS:
         return False
-    if any(_NUMBER_LIKE.fullmatch(v) for _, v in nonempty):  # type: ignore[arg-type]
+    texts = [v for _, v in nonempty if isinstance(v, str)]
+    if len(texts) < len(nonempty):  # a cell that is not text
+        return False
+    if any(_NUMBER_LIKE.fullmatch(t) for t in texts):
         return False
     first = str(nonempty[0][1])
     if _FOOTER_ABBREVIATION.match(first):

@@ -362,7 +362,7 @@ def link_predecessors(
     A new delivery can only become the latest earlier one of those after it; a moved one
     may also stop being it, so their links are worked out again from their own keys.
     """
-    keys = dict(
+    keys: dict[int, str] = dict(
         conn.execute(
             "select file_id, delivery_key from audit.file_ingestions where file_id = any(%s)", ([*related, file_id],)
         ).fetchall()
@@ -377,7 +377,7 @@ def link_predecessors(
         around = None if candidates is None else sorted({*candidates, file_id})
         for other in later:
             near = related_files(conn, kind, other, around)
-            near_keys = dict(
+            near_keys: dict[int, str] = dict(
                 conn.execute(
                     "select file_id, delivery_key from audit.file_ingestions where file_id = any(%s)", (near,)
                 ).fetchall()

@@ -212,8 +212,8 @@ class _BulkLoad:
     ) -> np.ndarray:
         """Rows with a cell the parser refuses or a required cell empty, recorded as the row path does."""
         bad = np.zeros(len(data), dtype=bool)
-        for column in typed.values():
-            bad[list(column.errors)] = True
+        for result in typed.values():
+            bad[list(result.errors)] = True
         missing: dict[int, np.ndarray] = {}
         for pos, column in self.typed:
             if column.required:
