@@ -13,7 +13,6 @@ import pytest
 
 from reform_etl import kinds as k
 from reform_etl import warehouse
-from reform_etl.warehouse import migrate
 
 pytestmark = pytest.mark.integration
 
@@ -196,7 +195,7 @@ def test_a_dropped_table_is_created_again(warehouse_url, query) -> None:
 
     with warehouse.connect(warehouse_url, autocommit=True) as conn:
         # Its migration and the later ones, which may have changed the table since.
-        later = [m.name for m in migrate.migrations() if m.version >= 5]
+        later = [m.name for m in warehouse.migrations() if m.version >= 5]
         assert later[:2] == ["task_failures", "backfills"]
         assert [m.name for m in warehouse.migrate(conn)] == later
     assert query(warehouse_url, "select to_regclass('audit.task_failures') is not null") == [(True,)]
