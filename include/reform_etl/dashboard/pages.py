@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from markupsafe import Markup
 
@@ -665,13 +666,13 @@ def _fields_table(marts: Marts, code: str, former: dict[int, str]) -> str:
     )
 
 
-def _level_rows(rows: Iterable[Row]) -> dict[tuple[str, str, str], dict[str, object]]:
+def _level_rows(rows: Iterable[Row]) -> dict[tuple[str, str, str], dict[str, Any]]:
     """(source, period, level) -> counts summed over channels and the on-time rate."""
     grouped: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
     for r in rows:
         if r.get("period_label") and r.get("level"):
             grouped[(r.get("source") or "", r["period_label"], r["level"])].append(r)
-    out = {}
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for key, members in grouped.items():
         if len(members) == 1:
             rate = members[0].get("on_time_rate")
@@ -768,7 +769,7 @@ def _online_section(marts: Marts, code: str) -> str:
         bars = [
             Bar(
                 _year_label(year, former),
-                None if values[metric].get(year) is None else float(values[metric][year]),
+                None if (value := values[metric].get(year)) is None else float(value),
                 f"{both(vi, en)} {year}: {pct(values[metric].get(year))}"
                 + (f" — {former[year]}" if year in former else ""),
                 former=year in former,
@@ -786,13 +787,13 @@ def _online_section(marts: Marts, code: str) -> str:
     )
 
 
-def _combined(rows: Iterable[Row]) -> dict[str, dict[str, object]]:
+def _combined(rows: Iterable[Row]) -> dict[str, dict[str, Any]]:
     """Dossier rows of one source added up over levels (and channels) per period."""
     grouped: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         if r.get("period_label"):
             grouped[r["period_label"]].append(r)
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for period, members in grouped.items():
         early = _sum(m.get("resolved_early") or 0 for m in members)
         out[period] = {
@@ -849,12 +850,12 @@ def _merger_section(marts: Marts, code: str) -> str:
             )
     restated = [r for r in marts.restated if r.get("province_code") == code]
     dossier = [r for r in restated if r.get("figure") == "dossier_processing" and r.get("source") == "summary"]
-    source = "summary"
+    source: str | None = "summary"
     if not dossier:
         dossier = [r for r in restated if r.get("figure") == "dossier_processing"]
         source = dossier[0].get("source") if dossier else ""
     combined = _combined(dossier)
-    periods = sorted(combined, key=lambda p: combined[p]["start"])  # type: ignore[arg-type,return-value]
+    periods = sorted(combined, key=lambda p: combined[p]["start"])
     parts = [
         f'<div class="panel merger" id="merger"><h3>{t("Sáp nhập 01/07/2025: 63 → 34", "The 2025-07-01 merger: 63 → 34")}</h3>'
     ]
@@ -885,13 +886,13 @@ def _merger_section(marts: Marts, code: str) -> str:
                 )
         width = line_width(len(periods), 600)
         chart = dq_charts.lines(periods, series[:4], width=width, height=230, y_unit="%")
-        rows = [
+        rows: list[Sequence[Any]] = [
             (
                 p,
-                ", ".join(marts.label(c, on=_start_day(combined[p])) for c in combined[p]["codes"]),  # type: ignore[union-attr]
+                ", ".join(marts.label(c, on=_start_day(combined[p])) for c in combined[p]["codes"]),
                 Raw('<span class="ok">✓</span>' if combined[p]["complete"] else '<span class="bad">✗</span>'),
                 combined[p]["received"],
-                Raw(pct(combined[p]["rate"])),  # type: ignore[arg-type]
+                Raw(pct(combined[p]["rate"])),
             )
             for p in periods
         ]

@@ -389,7 +389,7 @@ def _pulls(data: ReportData) -> str:
             kind_label(str(p.get("kind") or "")),
             province_label(str(p.get("province_code") or "")),
             p.get("status"),
-            local(p.get("finished_at")),
+            local(finished if isinstance(finished := p.get("finished_at"), datetime) else None),
             p.get("message"),
         )
         for p in trouble
