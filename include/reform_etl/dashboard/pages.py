@@ -15,7 +15,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..dq_report import charts as dq_charts
-from ..dq_report.html import Raw, both, esc, inert, t, table
+from ..dq_report.html import Raw, both, esc, grid2, inert, panel, t, table
 from ..dq_report.html import cards as card_row
 from ..dq_report.templating import render
 from . import charts
@@ -306,12 +306,10 @@ def region_section(marts: Marts) -> str:
             for code in order
         ]
         vi, en = INDEX_NAMES[index]
-        panels.append(
-            f'<div class="panel"><h3>{t(f"{vi} {year}", f"{en} {year}")}</h3>{charts.strip_chart(rows, width=580)}</div>'
-        )
+        panels.append(panel(f"{vi} {year}", f"{en} {year}", charts.strip_chart(rows, width=580)))
     if not panels:
         return no_data("marts.fct_province_rankings")
-    return '<div class="grid2">' + "".join(panels) + "</div>" + region_table(marts)
+    return grid2(panels) + region_table(marts)
 
 
 def region_table(marts: Marts) -> str:
@@ -722,7 +720,7 @@ def _dossier_section(marts: Marts, code: str) -> str:
         shown = [short_period(p) for p in labels]
         width = line_width(len(shown))
         chart = dq_charts.lines(shown, series, width=width, height=220, y_unit="%") if series else ""
-        panels.append((f'<div class="panel"><h3>{t(vi, en)}</h3>{chart or no_data()}</div>', width > WIDE))
+        panels.append((panel(vi, en, chart or no_data()), width > WIDE))
     if basis == "restated" and marts.predecessors(code):
         note = t(
             "Trước 01/07/2025: số liệu quy đổi về đơn vị hiện nay (cộng số hồ sơ của các tỉnh cũ, tính lại tỷ lệ), từ marts.rpt_restated_34.",
@@ -777,7 +775,7 @@ def _online_section(marts: Marts, code: str) -> str:
             for year in years
         ]
         svg = charts.target_bars(TargetChart(bars, _target_lines(targets.get(target_code, {}))))
-        panels.append(f'<div class="panel"><h3>{t(vi, en)}</h3>{svg or no_data()}</div>')
+        panels.append(panel(vi, en, svg or no_data()))
     caption = t(
         "Cột xanh: đạt mục tiêu 2025; cột vàng: chưa đạt; đường đứt: mục tiêu 2025 và 2030 (Nghị quyết 76/NQ-CP).",
         "Green bar: meets the 2025 target; amber: below it; dashed lines: the 2025 and 2030 targets (Resolution 76/NQ-CP).",

@@ -53,7 +53,9 @@ def esc(value: Any) -> str:
 
 def t(vi: str, en: str) -> str:
     """A label in both languages; CSS shows the one chosen (Vietnamese by default)."""
-    return f'<span class="vi">{html.escape(vi)}</span><span class="en">{html.escape(en)}</span>'
+    from .templating import macro  # the templates' filters are built on this module
+
+    return str(macro("label")(vi, en))
 
 
 def both(vi: str, en: str) -> str:
@@ -104,7 +106,30 @@ def cards(items: Iterable[Sequence[Any]]) -> str:
 
 
 def link(href: str, text_html: str) -> Raw:
-    return Raw(f'<a href="{html.escape(href, quote=True)}">{text_html}</a>')
+    from .templating import macro
+
+    return Raw(macro("link")(href, Markup(text_html)))  # noqa: S704 - text_html is markup built here
+
+
+def muted(vi: str, en: str) -> str:
+    """A quiet note in both languages, such as the text shown when a section has nothing."""
+    from .templating import macro
+
+    return str(macro("muted")(vi, en))
+
+
+def panel(vi: str, en: str, body: str) -> str:
+    """A titled panel around ``body``, which is markup built here."""
+    from .templating import macro
+
+    return str(macro("panel")(vi, en, Markup(body)))  # noqa: S704 - body is markup built here
+
+
+def grid2(panels: Iterable[str]) -> str:
+    """Panels side by side, two to a row."""
+    from .templating import macro
+
+    return str(macro("grid2")([Markup(p) for p in panels]))  # noqa: S704 - panels are markup built here
 
 
 def page(title_vi: str, title_en: str, body: str, *, depth: int = 0, generated: datetime | None = None) -> str:
