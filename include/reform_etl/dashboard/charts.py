@@ -174,7 +174,7 @@ def bump_chart(
     height = plot_height + top + bottom
     left = label_width + 10
     width = left + column * max(len(years) - 1, 1) + label_width + 10
-    x_of = {year: left + column * i for i, year in enumerate(years)}
+    x_of: dict[int, float] = {year: left + column * i for i, year in enumerate(years)}
     if len(years) == 1:
         x_of = {years[0]: left + column / 2}
     count = {year: max((line.points[year].of for line in drawn if year in line.points), default=1) for year in years}

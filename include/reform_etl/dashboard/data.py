@@ -292,20 +292,24 @@ class Marts:
     def current(self, code: str) -> Version | None:
         return next((v for v in self.versions_of(code) if v.is_current), None)
 
+    def _current_or_last(self, code: str) -> Version | None:
+        versions = self.versions_of(code)
+        return self.current(code) or (versions[-1] if versions else None)
+
     def name(self, code: str | None, *, year: int | None = None, on: date | None = None) -> str:
         """The unit's name in a year (its version valid at the year's end) or on a day; else today's."""
         if not code:
             return "?"
         day = on if on is not None else date(year, 12, 31) if year is not None else None
         chosen = self.version(code, day) if day is not None else None
-        chosen = chosen or self.current(code) or (self.versions_of(code) or [None])[-1]
+        chosen = chosen or self._current_or_last(code)
         return chosen.name if chosen else reference_name(code)
 
     def label(self, code: str | None, *, year: int | None = None, on: date | None = None) -> str:
         return f"{self.name(code, year=year, on=on)} ({code})" if code else "?"
 
     def region_of(self, code: str) -> str | None:
-        found = self.current(code) or (self.versions_of(code) or [None])[-1]
+        found = self._current_or_last(code)
         return found.region_code if found else None
 
     def successor_of(self, code: str) -> str | None:
@@ -356,7 +360,7 @@ def load(conn: psycopg.Connection) -> Marts:
             continue
         versions.append(
             Version(
-                key=r.get("province_key") if r.get("province_key") is not None else r["province_code"],
+                key=r["province_key"] if r.get("province_key") is not None else r["province_code"],
                 code=r["province_code"],
                 name=r.get("province_name") or reference_name(r["province_code"]),
                 type=r.get("province_type"),

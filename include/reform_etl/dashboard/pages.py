@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from markupsafe import Markup
 
 from ..dq_report import charts as dq_charts
-from ..dq_report.html import Raw, both, esc, inert, t, table
+from ..dq_report.html import Raw, both, esc, grid2, inert, panel, t, table
 from ..dq_report.html import cards as card_row
 from ..dq_report.templating import render
 from . import charts
@@ -305,12 +306,10 @@ def region_section(marts: Marts) -> str:
             for code in order
         ]
         vi, en = INDEX_NAMES[index]
-        panels.append(
-            f'<div class="panel"><h3>{t(f"{vi} {year}", f"{en} {year}")}</h3>{charts.strip_chart(rows, width=580)}</div>'
-        )
+        panels.append(panel(f"{vi} {year}", f"{en} {year}", charts.strip_chart(rows, width=580)))
     if not panels:
         return no_data("marts.fct_province_rankings")
-    return '<div class="grid2">' + "".join(panels) + "</div>" + region_table(marts)
+    return grid2(panels) + region_table(marts)
 
 
 def region_table(marts: Marts) -> str:
@@ -665,13 +664,13 @@ def _fields_table(marts: Marts, code: str, former: dict[int, str]) -> str:
     )
 
 
-def _level_rows(rows: Iterable[Row]) -> dict[tuple[str, str, str], dict[str, object]]:
+def _level_rows(rows: Iterable[Row]) -> dict[tuple[str, str, str], dict[str, Any]]:
     """(source, period, level) -> counts summed over channels and the on-time rate."""
     grouped: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
     for r in rows:
         if r.get("period_label") and r.get("level"):
             grouped[(r.get("source") or "", r["period_label"], r["level"])].append(r)
-    out = {}
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
     for key, members in grouped.items():
         if len(members) == 1:
             rate = members[0].get("on_time_rate")
@@ -721,7 +720,7 @@ def _dossier_section(marts: Marts, code: str) -> str:
         shown = [short_period(p) for p in labels]
         width = line_width(len(shown))
         chart = dq_charts.lines(shown, series, width=width, height=220, y_unit="%") if series else ""
-        panels.append((f'<div class="panel"><h3>{t(vi, en)}</h3>{chart or no_data()}</div>', width > WIDE))
+        panels.append((panel(vi, en, chart or no_data()), width > WIDE))
     if basis == "restated" and marts.predecessors(code):
         note = t(
             "Trước 01/07/2025: số liệu quy đổi về đơn vị hiện nay (cộng số hồ sơ của các tỉnh cũ, tính lại tỷ lệ), từ marts.rpt_restated_34.",
@@ -768,7 +767,7 @@ def _online_section(marts: Marts, code: str) -> str:
         bars = [
             Bar(
                 _year_label(year, former),
-                None if values[metric].get(year) is None else float(values[metric][year]),
+                None if (value := values[metric].get(year)) is None else float(value),
                 f"{both(vi, en)} {year}: {pct(values[metric].get(year))}"
                 + (f" — {former[year]}" if year in former else ""),
                 former=year in former,
@@ -776,7 +775,7 @@ def _online_section(marts: Marts, code: str) -> str:
             for year in years
         ]
         svg = charts.target_bars(TargetChart(bars, _target_lines(targets.get(target_code, {}))))
-        panels.append(f'<div class="panel"><h3>{t(vi, en)}</h3>{svg or no_data()}</div>')
+        panels.append(panel(vi, en, svg or no_data()))
     caption = t(
         "Cột xanh: đạt mục tiêu 2025; cột vàng: chưa đạt; đường đứt: mục tiêu 2025 và 2030 (Nghị quyết 76/NQ-CP).",
         "Green bar: meets the 2025 target; amber: below it; dashed lines: the 2025 and 2030 targets (Resolution 76/NQ-CP).",
@@ -786,13 +785,13 @@ def _online_section(marts: Marts, code: str) -> str:
     )
 
 
-def _combined(rows: Iterable[Row]) -> dict[str, dict[str, object]]:
+def _combined(rows: Iterable[Row]) -> dict[str, dict[str, Any]]:
     """Dossier rows of one source added up over levels (and channels) per period."""
     grouped: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         if r.get("period_label"):
             grouped[r["period_label"]].append(r)
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for period, members in grouped.items():
         early = _sum(m.get("resolved_early") or 0 for m in members)
         out[period] = {
@@ -849,12 +848,12 @@ def _merger_section(marts: Marts, code: str) -> str:
             )
     restated = [r for r in marts.restated if r.get("province_code") == code]
     dossier = [r for r in restated if r.get("figure") == "dossier_processing" and r.get("source") == "summary"]
-    source = "summary"
+    source: str | None = "summary"
     if not dossier:
         dossier = [r for r in restated if r.get("figure") == "dossier_processing"]
         source = dossier[0].get("source") if dossier else ""
     combined = _combined(dossier)
-    periods = sorted(combined, key=lambda p: combined[p]["start"])  # type: ignore[arg-type,return-value]
+    periods = sorted(combined, key=lambda p: combined[p]["start"])
     parts = [
         f'<div class="panel merger" id="merger"><h3>{t("Sáp nhập 01/07/2025: 63 → 34", "The 2025-07-01 merger: 63 → 34")}</h3>'
     ]
@@ -885,13 +884,13 @@ def _merger_section(marts: Marts, code: str) -> str:
                 )
         width = line_width(len(periods), 600)
         chart = dq_charts.lines(periods, series[:4], width=width, height=230, y_unit="%")
-        rows = [
+        rows: list[Sequence[Any]] = [
             (
                 p,
-                ", ".join(marts.label(c, on=_start_day(combined[p])) for c in combined[p]["codes"]),  # type: ignore[union-attr]
+                ", ".join(marts.label(c, on=_start_day(combined[p])) for c in combined[p]["codes"]),
                 Raw('<span class="ok">✓</span>' if combined[p]["complete"] else '<span class="bad">✗</span>'),
                 combined[p]["received"],
-                Raw(pct(combined[p]["rate"])),  # type: ignore[arg-type]
+                Raw(pct(combined[p]["rate"])),
             )
             for p in periods
         ]

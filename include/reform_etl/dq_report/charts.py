@@ -163,7 +163,7 @@ def lines(
             x, _ = xy(i, low)
             out.append(f'<text x="{x}" y="{height - bottom + 16}" text-anchor="middle">{_x(label)}</text>')
     for n, (name, colour, points) in enumerate(series):
-        path = []
+        path: list[str] = []
         for i, value in enumerate(points):
             if value is None:
                 continue

@@ -7,7 +7,7 @@ failed (that failure is one of the things it reports).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -201,37 +201,15 @@ group by r.file_id, f.kind, f.province_code, r.column_name, pattern
 
 def _reasons(conn: psycopg.Connection, names: dict[int, str], province_of: dict[int, str]) -> list[ReasonGroup]:
     """Row rejections grouped by province, kind, column and the reason's wording."""
-    merged: dict[tuple[str | None, str | None, str | None, str], dict[str, object]] = {}
+    merged: dict[tuple[str | None, str | None, str | None, str], ReasonGroup] = {}
     for file_id, kind, _, column, pattern, n, row, raw, reason in conn.execute(_REASONS_SQL):
         key = (province_of.get(file_id), kind, column, pattern)
         seen = merged.get(key)
         if seen is None:
-            merged[key] = {
-                "rows": n,
-                "files": 1,
-                "file": names.get(file_id, str(file_id)),
-                "row": row,
-                "raw": raw,
-                "reason": reason,
-            }
+            merged[key] = ReasonGroup(*key, int(n), 1, str(names.get(file_id, str(file_id))), row, raw, str(reason))
         else:
-            seen["rows"] = int(seen["rows"]) + n  # type: ignore[call-overload]
-            seen["files"] = int(seen["files"]) + 1  # type: ignore[call-overload]
-    groups = [
-        ReasonGroup(
-            p,
-            kind,
-            column,
-            pattern,
-            int(v["rows"]),
-            int(v["files"]),
-            str(v["file"]),  # type: ignore[call-overload]
-            v["row"],
-            v["raw"],
-            str(v["reason"]),
-        )  # type: ignore[arg-type]
-        for (p, kind, column, pattern), v in merged.items()
-    ]
+            merged[key] = replace(seen, rows=seen.rows + int(n), files=seen.files + 1)
+    groups = list(merged.values())
     return sorted(groups, key=lambda g: (-g.rows, g.pattern))
 
 

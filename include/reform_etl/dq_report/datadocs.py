@@ -77,7 +77,7 @@ def _validation_results(conn: psycopg.Connection, context: Any) -> list[tuple[An
         ValidationResultIdentifier,
     )
 
-    configs: dict[str, dict[str, Any]] = {}
+    configs: dict[str, dict[str | None, Any]] = {}
     for suite in context.suites.all():
         configs[suite.name] = {(e.configuration.meta or {}).get("rule"): e.configuration for e in suite.expectations}
     grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
@@ -142,7 +142,7 @@ def build(conn: psycopg.Connection, out_dir: Path) -> Path | None:
                 context.delete_data_docs_site(name)
             context.add_data_docs_site(
                 SITE,
-                {
+                {  # type: ignore[typeddict-unknown-key]  # GX's TypedDict omits a key SiteBuilder accepts
                     "class_name": "SiteBuilder",
                     "show_how_to_buttons": False,
                     "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(target)},

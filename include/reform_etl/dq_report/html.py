@@ -53,7 +53,9 @@ def esc(value: Any) -> str:
 
 def t(vi: str, en: str) -> str:
     """A label in both languages; CSS shows the one chosen (Vietnamese by default)."""
-    return f'<span class="vi">{html.escape(vi)}</span><span class="en">{html.escape(en)}</span>'
+    from .templating import macro  # the templates' filters are built on this module
+
+    return str(macro("label")(vi, en))
 
 
 def both(vi: str, en: str) -> str:
@@ -63,6 +65,13 @@ def both(vi: str, en: str) -> str:
 
 class Raw(str):
     """Markup already built here (never file text): inserted as is by :func:`table`."""
+
+
+def built(fragment: str) -> Markup:
+    """Mark a fragment this package built (from templates or :func:`esc`) as safe to insert.
+
+    The one place Python-made markup crosses into a template, so the trust is stated once."""
+    return Markup(fragment)  # noqa: S704 - only fragments built by this package reach here
 
 
 def table(
@@ -76,13 +85,13 @@ def table(
     """A table; ``headers`` are markup (use :func:`t`), cells are escaped unless :class:`Raw`."""
     from .templating import render  # the templates' filters are built on this module
 
-    cells = [[Markup(v) if isinstance(v, Raw) else v for v in row] for row in rows]
+    cells = [[built(v) if isinstance(v, Raw) else v for v in row] for row in rows]
     if not cells and empty is not None:
-        return render("dq_report", "empty.html", empty=Markup(empty))
+        return render("dq_report", "empty.html", empty=built(empty))
     return render(
         "dq_report",
         "table.html",
-        headers=[Markup(h) for h in headers],
+        headers=[built(h) for h in headers],
         rows=cells,
         numeric=set(numeric),
         css=css,
@@ -97,19 +106,42 @@ def cards(items: Iterable[Sequence[Any]]) -> str:
         "dq_report",
         "cards.html",
         cards=[
-            (Markup(label), Markup(value) if isinstance(value, Raw) else value, Markup(note))
+            (built(label), built(value) if isinstance(value, Raw) else value, built(note))
             for label, value, note in items
         ],
     )
 
 
 def link(href: str, text_html: str) -> Raw:
-    return Raw(f'<a href="{html.escape(href, quote=True)}">{text_html}</a>')
+    from .templating import macro
+
+    return Raw(macro("link")(href, built(text_html)))
+
+
+def muted(vi: str, en: str) -> str:
+    """A quiet note in both languages, such as the text shown when a section has nothing."""
+    from .templating import macro
+
+    return str(macro("muted")(vi, en))
+
+
+def panel(vi: str, en: str, body: str) -> str:
+    """A titled panel around ``body``, which is markup built here."""
+    from .templating import macro
+
+    return str(macro("panel")(vi, en, built(body)))
+
+
+def grid2(panels: Iterable[str]) -> str:
+    """Panels side by side, two to a row."""
+    from .templating import macro
+
+    return str(macro("grid2")([built(p) for p in panels]))
 
 
 def page(title_vi: str, title_en: str, body: str, *, depth: int = 0, generated: datetime | None = None) -> str:
     """A whole page (``templates/page.html``): navigation, the language switch, then ``body``."""
-    return page_from("page.html", title_vi, title_en, depth=depth, generated=generated, body=Markup(body))
+    return page_from("page.html", title_vi, title_en, depth=depth, generated=generated, body=built(body))
 
 
 def page_from(

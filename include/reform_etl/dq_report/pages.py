@@ -29,8 +29,9 @@ from ..periods import parse_period
 from ..validation import rule_catalogue
 from . import charts
 from .data import DISAGREEMENT_RULES, ReasonGroup, ReportData, WarningRow
-from .html import Raw, both, esc, link, page, page_from, t, table
+from .html import Raw, both, esc, grid2, link, muted, page, page_from, panel, t, table
 from .html import cards as html_cards
+from .templating import macro, render
 
 VN_TIME = timezone(timedelta(hours=7))
 MAX_ROWS = 300
@@ -99,15 +100,13 @@ def status_badge(cell: Cell, *, depth: int = 0, href: str | None = None) -> Raw:
     details += cell.messages[:2]
     if not cell.expected:
         details.append("ngoài lịch nộp / not in the calendar")
-    title = esc(" — ".join(details))
-    style = ' style="outline:1px dotted #555"' if not cell.expected else ""
     target = href or f"{province_href(cell.province_code, depth)}#deliveries"
-    return Raw(f'<a class="s s-{cell.status}" href="{esc(target)}" title="{title}"{style}>{glyph}</a>')
+    badge = macro("badge", "status.html")
+    return Raw(badge(cell.status, glyph, target, " — ".join(details), not cell.expected))
 
 
 def legend() -> str:
-    items = "".join(f'<span class="s s-{s}">{STATUS[s][0]}</span>{t(STATUS[s][1], STATUS[s][2])}' for s in STATUSES)
-    return f'<p class="legend">{items}</p>'
+    return str(macro("legend", "status.html")([(s, *STATUS[s]) for s in STATUSES]))
 
 
 def _bucket(label: str | None) -> str | None:
@@ -138,45 +137,42 @@ def _cards(data: ReportData) -> str:
     return html_cards(cards)
 
 
-def _names(cells: Iterable[Cell]) -> str:
-    return ", ".join(
-        f'<a href="{province_href(c.province_code)}">{esc(province_label(c.province_code))}</a>' for c in cells
-    )
+def _links(cells: Iterable[Cell]) -> list[Markup]:
+    """Each cell's province as a link to its page."""
+    return [
+        Markup(link(province_href(c.province_code), esc(province_label(c.province_code))))  # noqa: S704 - built here
+        for c in cells
+    ]
 
 
 def _this_period(matrix: Matrix) -> str:
-    panels = []
+    streams = []
     for stream in (s for s in matrix.streams if s.expected):
         period = matrix.latest_due_period(stream.id)
         if period is None:
             continue
         cells = [c for c in matrix.cells if c.stream == stream.id and c.period_label == period and c.expected]
         counts = Counter(c.status for c in cells)
-        summary = " · ".join(
-            f'<span class="s s-{s}">{STATUS[s][0]}</span> {t(STATUS[s][1], STATUS[s][2])}: <b>{counts[s]}</b>'
-            for s in STATUSES
-            if counts.get(s)
+        lists = [
+            (vi, en, _links(group))
+            for status, vi, en in (
+                (MISSING, "Chưa nộp", "Not delivered"),
+                (REJECTED, "Bị từ chối", "Rejected"),
+                (LATE, "Nộp muộn", "Late"),
+            )
+            if (group := [c for c in cells if c.status == status])
+        ]
+        streams.append(
+            {
+                "id": stream.id,
+                "title_vi": stream.title_vi,
+                "title_en": stream.title_en,
+                "period": period,
+                "counts": [(s, *STATUS[s], counts[s]) for s in STATUSES if counts.get(s)],
+                "lists": lists,
+            }
         )
-        missing = [c for c in cells if c.status == MISSING]
-        rejected = [c for c in cells if c.status == REJECTED]
-        late = [c for c in cells if c.status == LATE]
-        lists = ""
-        for group, vi, en in (
-            (missing, "Chưa nộp", "Not delivered"),
-            (rejected, "Bị từ chối", "Rejected"),
-            (late, "Nộp muộn", "Late"),
-        ):
-            if group:
-                lists += f"<p><b>{t(vi, en)} ({len(group)}):</b> {_names(group)}</p>"
-        if not lists:
-            lists = f"<p>{t('Tất cả đã nộp đúng hạn.', 'Everything was delivered on time.')}</p>"
-        panels.append(
-            f'<div class="panel" id="now-{esc(stream.id)}"><h3>{t(stream.title_vi, stream.title_en)} — '
-            f"{esc(period)}</h3><p>{summary}</p>{lists}</div>"
-        )
-    if not panels:
-        return f'<p class="muted">{t("Lịch nộp chưa có kỳ nào đến hạn.", "No period of the calendar is due yet.")}</p>'
-    return '<div class="grid2">' + "".join(panels) + "</div>"
+    return render("dq_report", "this_period.html", streams=streams)
 
 
 def matrix_table(matrix: Matrix, stream: str, *, expected_only: bool = True) -> str:
@@ -186,7 +182,6 @@ def matrix_table(matrix: Matrix, stream: str, *, expected_only: bool = True) -> 
         if not expected_only or any(c.expected for c in matrix.cells if c.stream == stream and c.period_label == p)
     ]
     provinces = matrix.provinces(stream)
-    head = f'<th class="p">{t("Tỉnh/thành", "Province")}</th>' + "".join(f"<th>{esc(p)}</th>" for p in periods)
     rows = []
     for code in provinces:
         cells = [matrix.cell(code, stream, p) for p in periods]
@@ -196,20 +191,24 @@ def matrix_table(matrix: Matrix, stream: str, *, expected_only: bool = True) -> 
         note = f" → {successor(code)}" if merged else ""
         if former_name(code):
             note += f" ({both('trước 07/2025', 'before 07/2025')}: {former_name(code)})"
-        tds = "".join(f"<td>{status_badge(c) if c else ''}</td>" for c in cells)
         rows.append(
-            f'<tr class="{merged.strip()}"><td class="p"><a href="{province_href(code)}">'
-            f"{esc(province_label(code))}</a>{esc(note)}</td>{tds}</tr>"
+            {
+                "css": merged.strip(),
+                "href": province_href(code),
+                "name": province_label(code),
+                "note": note,
+                "badges": [Markup(status_badge(c) if c else "") for c in cells],  # noqa: S704 - badges built here
+            }
         )
-    return f'<div class="scroll"><table class="matrix"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
+    return render("dq_report", "matrix.html", periods=periods, rows=rows)
 
 
 def _rejected_files(data: ReportData, files: Iterable | None = None, depth: int = 0) -> str:
     rows = [
         (
-            Raw(
-                f'<a href="{province_href(data.province_of_file[f.file_id], depth)}">'
-                f"{esc(province_label(data.province_of_file[f.file_id]))}</a>"
+            link(
+                province_href(data.province_of_file[f.file_id], depth),
+                esc(province_label(data.province_of_file[f.file_id])),
             )
             if f.file_id in data.province_of_file
             else "?",
@@ -327,7 +326,7 @@ def _heat(data: ReportData) -> str:
         lost[key] += d.rows_rejected
         files[key] += 1
     if not read:
-        return f'<p class="muted">{t("Chưa có dữ liệu.", "No data yet.")}</p>'
+        return muted("Chưa có dữ liệu.", "No data yet.")
     columns = sorted({b for _, b in read})
     codes = sorted({p for p, _ in read}, key=province_sort_key)
     cells = {
@@ -356,7 +355,7 @@ def _heat(data: ReportData) -> str:
 
 def _dbt(data: ReportData) -> str:
     if data.dbt_recorded_at is None:
-        return f'<p class="muted">{t("Chưa có lần chạy dbt nào được ghi lại.", "No dbt build recorded yet.")}</p>'
+        return muted("Chưa có lần chạy dbt nào được ghi lại.", "No dbt build recorded yet.")
     counts = Counter((r.resource_type, r.status) for r in data.dbt_rows)
     summary = ", ".join(f"{rt} {st}: {n}" for (rt, st), n in sorted(counts.items()))
     failing = [
@@ -380,7 +379,7 @@ def _dbt(data: ReportData) -> str:
 def _pulls(data: ReportData) -> str:
     """Sources whose latest pull failed, or brought nothing when data was expected."""
     if not data.pulls:
-        return f'<p class="muted">{t("Chưa có nguồn nào được kéo tự động.", "No source has been pulled yet.")}</p>'
+        return muted("Chưa có nguồn nào được kéo tự động.", "No source has been pulled yet.")
     trouble = [p for p in data.pulls if p.get("status") in ("failed", "empty")]
     rows = [
         (
@@ -389,7 +388,7 @@ def _pulls(data: ReportData) -> str:
             kind_label(str(p.get("kind") or "")),
             province_label(str(p.get("province_code") or "")),
             p.get("status"),
-            local(p.get("finished_at")),
+            local(finished if isinstance(finished := p.get("finished_at"), datetime) else None),
             p.get("message"),
         )
         for p in trouble
@@ -535,7 +534,7 @@ def _province_matrix(data: ReportData, code: str) -> str:
             f"<h3>{t(s.title_vi, s.title_en)}</h3><div class='scroll'><table class='matrix'><thead><tr>{head}"
             f"</tr></thead><tbody><tr>{tds}</tr></tbody></table></div>"
         )
-    return "".join(blocks) or f'<p class="muted">{t("Không có kỳ nào.", "No periods.")}</p>'
+    return "".join(blocks) or muted("Không có kỳ nào.", "No periods.")
 
 
 def _province_trends(data: ReportData, code: str) -> str:
@@ -550,24 +549,25 @@ def _province_trends(data: ReportData, code: str) -> str:
         points = [
             (b, 100.0 * lost / max(total, 1), f"{b}: {lost} / {total}") for b, (lost, total) in sorted(shares.items())
         ]
-        panels.append(
-            f'<div class="panel"><h3>{t("Tỷ lệ dòng bị loại", "Share of rejected rows")}</h3>'
-            f"{charts.bars(points)}</div>"
-        )
+        panels.append(panel("Tỷ lệ dòng bị loại", "Share of rejected rows", charts.bars(points)))
     trend = data.trends.get(code, [])
     if trend:
         labels = [p.period_label for p in trend]
         panels.append(
-            f'<div class="panel"><h3>{t("Hồ sơ tiếp nhận (báo cáo 6 tháng)", "Dossiers received (summary reports)")}'
-            f"</h3>{charts.lines(labels, [('received', '#12385f', [float(p.received) for p in trend])], y_min=0)}"
-            "</div>"
+            panel(
+                "Hồ sơ tiếp nhận (báo cáo 6 tháng)",
+                "Dossiers received (summary reports)",
+                charts.lines(labels, [("received", "#12385f", [float(p.received) for p in trend])], y_min=0),
+            )
         )
         panels.append(
-            f'<div class="panel"><h3>{t("Tỷ lệ đúng hạn tính từ số liệu", "On-time rate computed from the counts")}'
-            f"</h3>{charts.lines(labels, [('on-time %', '#1a7f37', [p.on_time_rate for p in trend])], y_unit='%')}"
-            "</div>"
+            panel(
+                "Tỷ lệ đúng hạn tính từ số liệu",
+                "On-time rate computed from the counts",
+                charts.lines(labels, [("on-time %", "#1a7f37", [p.on_time_rate for p in trend])], y_unit="%"),
+            )
         )
-    return '<div class="grid2">' + "".join(panels) + "</div>" if panels else ""
+    return grid2(panels) if panels else ""
 
 
 def province_page(data: ReportData, code: str) -> str:

@@ -55,5 +55,10 @@ def environment(site: str) -> Environment:
     return env
 
 
+def macro(name: str, template: str = "bits.html") -> Any:
+    """A macro of a template (``bits.html`` unless named), for pieces Python puts together."""
+    return getattr(environment("dq_report").get_template(template).module, name)
+
+
 def render(site: str, name: str, **context: Any) -> str:
     return environment(site).get_template(name).render(**context)
