@@ -1,5 +1,8 @@
-"""``reform-etl status``, ``trace`` and ``backfill``: what was delivered and loaded, where a figure came from,
-re-processing a province's archived deliveries."""
+"""``reform-etl status``, ``trace`` and ``backfill``: looking back at what was delivered.
+
+What was loaded and what is missing, which file and rows a figure came from, and a
+province's archived deliveries processed again.
+"""
 
 from __future__ import annotations
 
