@@ -54,17 +54,20 @@ def manifest_path() -> Path:
     return settings().dbt_manifest
 
 
-def _newest_input(project: Path) -> float:
-    newest = 0.0
+def project_files(project: Path) -> list[Path]:
+    """The files of the dbt project whose change makes the manifest stale and a full build necessary."""
+    files: list[Path] = []
     for name in PROJECT_INPUTS:
-        path = project / name
-        if path.is_file():
-            newest = max(newest, path.stat().st_mtime)
-        elif path.is_dir():
-            for item in path.rglob("*"):
-                if item.is_file():
-                    newest = max(newest, item.stat().st_mtime)
-    return newest
+        top = project / name
+        if top.is_file():
+            files.append(top)
+        elif top.is_dir():
+            files += sorted(p for p in top.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return files
+
+
+def _newest_input(project: Path) -> float:
+    return max((path.stat().st_mtime for path in project_files(project)), default=0.0)
 
 
 def manifest_is_current(target: Path | None = None) -> bool:
@@ -216,11 +219,12 @@ def plan_transform() -> dict[str, Any]:
     """What ``reform_transform`` builds this run (``dbt_selection.plan_build``), for its dbt tasks to follow."""
     from . import dbt_selection
     from .airflow_connection import connection_warehouse_url
+    from .task_log import log as task_log
     from .transform import dbt_role
 
     url = connection_warehouse_url()
     plan = dbt_selection.plan_build(url, settings().dbt_project_dir, role=dbt_role(url))
-    print(f"dbt: {'full build' if plan.full else 'routine build'}: {plan.reason}")
+    task_log.info("dbt: %s: %s", "full build" if plan.full else "routine build", plan.reason)
     return {
         "full": plan.full,
         "reason": plan.reason,

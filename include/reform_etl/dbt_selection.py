@@ -30,7 +30,7 @@ from pathlib import Path
 
 import psycopg
 
-from .airflow_dbt import PROJECT_INPUTS
+from .airflow_dbt import project_files
 from .kinds import KINDS
 from .warehouse import build_state
 from .warehouse.migrate import migrate
@@ -41,14 +41,9 @@ PROJECT_SCOPE = "project"
 def project_fingerprint(project_dir: Path, *, role: str = "") -> str:
     """A digest of the dbt project's files (names and bytes) and of the role dbt works as."""
     digest = hashlib.sha256(f"role={role}\n".encode())
-    for name in PROJECT_INPUTS:
-        top = project_dir / name
-        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else []
-        for path in files:
-            if "__pycache__" in path.parts:
-                continue
-            digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for path in project_files(project_dir):
+        digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
