@@ -13,10 +13,15 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from reform_etl import bulk_load as bl
 from reform_etl import kinds as k
 from reform_etl import values as v
-from reform_etl.normalise import PARSERS
+from reform_etl.load.bulk.cell_types import TYPES, Parsed, fast_datetime, parse_with, type_column
+from reform_etl.load.bulk.cells import Cells, NotBulkable, OddValues, refuse_line_breaks
+from reform_etl.load.bulk.pgcopy import Tuples
+from reform_etl.load.bulk.repeats import SeenKeys, key_hash
+from reform_etl.load.bulk.row_sorting import RowSorting
+from reform_etl.load.bulk.source import batches, header_end, layout_of
+from reform_etl.load.normalise import PARSERS
 from reform_etl.readers import open_table
 from reform_etl.readers.model import SourceTable
 from reform_etl.readers.table import Header, RowSorter, clean_cell
@@ -36,7 +41,7 @@ def _row_path(column_type: str, raw: str) -> tuple[object, str | None]:
 
 
 def _typed(column_type: str, cells: list[str]) -> tuple[list[object], dict[int, str]]:
-    result = bl.type_column(bl.Cells.of(pa.array(cells)), column_type, bl.OddValues(bl.parse_with(column_type, "col")))
+    result = type_column(Cells.of(pa.array(cells)), column_type, OddValues(parse_with(column_type, "col")))
     return result.values.to_pylist(), result.errors
 
 
@@ -84,7 +89,7 @@ def test_fast_datetime_agrees_with_parse_datetime(uniform: bool) -> None:
     cells = _stamps(rng, 4000)
     if uniform:  # one width, as exports write it: the buffer is reshaped, not gathered
         cells = [c for c in cells if len(c.strip()) == 16 and c.isascii() and "\x1c" not in c] + ["", "  "]
-    ok, micros = bl.fast_datetime(bl.Cells.of(pa.array(cells)))
+    ok, micros = fast_datetime(Cells.of(pa.array(cells)))
     assert ok.sum() > len(cells) // 20
     for cell, fast, value in zip(cells, ok, micros, strict=True):
         if fast:
@@ -160,7 +165,7 @@ ODD_CELLS = [
 ]
 
 
-@pytest.mark.parametrize("column_type", sorted(bl.TYPES))
+@pytest.mark.parametrize("column_type", sorted(TYPES))
 def test_type_column_matches_the_row_path(column_type: str) -> None:
     rng = random.Random(column_type)
     cells = ODD_CELLS + [rng.choice(ODD_CELLS) + rng.choice(["", " ", "x", "1"]) for _ in range(300)]
@@ -176,11 +181,11 @@ def test_type_column_matches_the_row_path(column_type: str) -> None:
 def test_values_are_worked_out_once_per_distinct_spelling() -> None:
     calls: list[str] = []
 
-    def work(raw: str) -> bl.Parsed:
+    def work(raw: str) -> Parsed:
         calls.append(raw)
-        return bl.Parsed(raw.upper(), None)
+        return Parsed(raw.upper(), None)
 
-    odd = bl.OddValues(work)
+    odd = OddValues(work)
     column = pa.array(["a", "b", "a", "c", "a"])
     for _ in range(3):
         found = odd.lookup(column, np.array([True, True, True, False, True]))
@@ -253,7 +258,7 @@ def test_row_sorting_matches_row_sorter(seed: int, labels: list[str]) -> None:
     reference = replace_table(table)
     expected = [r.number for r in RowSorter(reference, header).rows((2 + i, row) for i, row in enumerate(rows))]
 
-    sorting = bl.RowSorting(table, header, len(HEADER))
+    sorting = RowSorting(table, header, len(HEADER))
     got: list[int] = []
     start = 0
     while start < len(rows):
@@ -263,10 +268,10 @@ def test_row_sorting_matches_row_sorter(seed: int, labels: list[str]) -> None:
             [pa.array([r[j] for r in chunk], pa.string()) for j in range(len(HEADER))],
             [f"c{j}" for j in range(len(HEADER))],
         )
-        cells: dict[int, bl.Cells] = {}
+        cells: dict[int, Cells] = {}
 
-        def of(j: int, batch: pa.RecordBatch = batch, cells: dict[int, bl.Cells] = cells) -> bl.Cells:
-            return cells.setdefault(j, bl.Cells.of(batch.column(j)))
+        def of(j: int, batch: pa.RecordBatch = batch, cells: dict[int, Cells] = cells) -> Cells:
+            return cells.setdefault(j, Cells.of(batch.column(j)))
 
         data = sorting.data_rows(batch, of, 2 + start)
         got += [2 + start + int(i) for i in np.flatnonzero(data)]
@@ -286,13 +291,13 @@ def test_equal_keys_hash_equal_and_repeats_are_found() -> None:
     rng = random.Random(3)
     ids = [f"H40.25-{rng.randrange(5000):06d}" for _ in range(20_000)] + ["", "HỒ SƠ", "x" * 40, "y"]
     province = ["40"] * len(ids)
-    whole = bl.key_hash([pa.array(province), pa.array(ids)])
+    whole = key_hash([pa.array(province), pa.array(ids)])
     # Sliced, mixed-width and rebuilt arrays give the same hash for the same key.
-    part = bl.key_hash([pa.array(province[5:]), pa.array(["mixed-width", *ids])[6:]])
+    part = key_hash([pa.array(province[5:]), pa.array(["mixed-width", *ids])[6:]])
     assert (whole[5:] == part).all()
-    one_width = bl.key_hash([pa.array(province[:100]), pa.array(ids[:100])])  # hashed a column at a time
+    one_width = key_hash([pa.array(province[:100]), pa.array(ids[:100])])  # hashed a column at a time
     assert (one_width == whole[:100]).all()
-    seen = bl.SeenKeys(words=1 << 12)
+    seen = SeenKeys(words=1 << 12)
     flags = np.concatenate([seen.repeats(whole[i : i + 3000]) for i in range(0, len(whole), 3000)])
     first = {}
     for i, key in enumerate(ids):
@@ -324,7 +329,7 @@ def test_binary_copy_encoding() -> None:
     )
     flags = pa.array([True, None, False, True])
     counts = pa.array([1, 2, 3, 2**40], pa.int64())
-    tuples = bl.Tuples(4, 7)
+    tuples = Tuples(4, 7)
     tuples.constant(7, "bigint")  # part of the shared prefix
     tuples.column(counts, "bigint")  # fixed width, no NULLs: packed in the block
     tuples.constant("40", "text")  # after a per-row field: repeated in the block
@@ -382,9 +387,9 @@ def test_reading_gives_the_csv_module_cells_and_line_numbers(
         bom=encoding == "utf-8" and delimiter == ";",
     )
     table = open_table(path, k.DOSSIERS)
-    layout = bl.layout_of(table, k.DOSSIERS)
+    layout = layout_of(table, k.DOSSIERS)
     got = []
-    for batch in bl.batches(table, layout):
+    for batch in batches(table, layout):
         got += [[batch.column(j)[i].as_py() for j in range(batch.num_columns)] for i in range(batch.num_rows)]
     with path.open(encoding=table.encoding, newline="") as handle:
         records = list(csv.reader(handle, delimiter=delimiter))
@@ -398,21 +403,21 @@ def test_quoted_line_breaks_and_ragged_rows_are_not_bulkable(tmp_path: Path) -> 
     path = tmp_path / "40_2025-03.csv"
     write_csv(path, HEADER, [["H1", "a\nb", "", "", "1", "", "", ""]] * 3)
     table = open_table(path, k.DOSSIERS)
-    batch = next(bl.batches(table, bl.layout_of(table, k.DOSSIERS)))
-    with pytest.raises(bl.NotBulkable):
+    batch = next(batches(table, layout_of(table, k.DOSSIERS)))
+    with pytest.raises(NotBulkable):
         for column in batch.columns:
-            bl.refuse_line_breaks(column)
+            refuse_line_breaks(column)
     path.write_text(",".join(HEADER) + "\nH1,1.002033\n", encoding="utf-8")
     table = open_table(path, k.DOSSIERS)
     with pytest.raises(pa.ArrowInvalid):
-        list(bl.batches(table, bl.layout_of(table, k.DOSSIERS)))
+        list(batches(table, layout_of(table, k.DOSSIERS)))
 
 
 def test_header_end_is_after_the_header_line() -> None:
     text = 'Title\r\n"a",b\r\nx,y\n'
-    assert text[bl.header_end(text, ",", 2) :] == "x,y\n"
-    with pytest.raises(bl.NotBulkable):
-        bl.header_end('t\n"a\nb",c\nx,y\n', ",", 2)  # the header spans lines 2-3
+    assert text[header_end(text, ",", 2) :] == "x,y\n"
+    with pytest.raises(NotBulkable):
+        header_end('t\n"a\nb",c\nx,y\n', ",", 2)  # the header spans lines 2-3
 
 
 def test_csv_module_reference_is_what_the_row_reader_uses() -> None:

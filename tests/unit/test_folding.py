@@ -16,7 +16,7 @@ import pytest
 from reform_etl.folding import fold_vietnamese
 from reform_etl.generate.common import slugify
 from reform_etl.headers import fold_text
-from reform_etl.normalise import component_code
+from reform_etl.load.normalise import component_code
 from reform_etl.pull.base import safe_token
 from reform_etl.values import fold, fold_words
 

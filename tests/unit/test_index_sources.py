@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from reform_etl.kinds import INDEX_SCORES
-from reform_etl.normalise import FileIdentityHint, FileRejected, Normaliser
+from reform_etl.load.normalise import Normaliser
+from reform_etl.load.types import FileIdentityHint, FileRejected
 from reform_etl.periods import identity_from_filename
 from reform_etl.provinces import ProvinceResolver
 from reform_etl.readers import open_table

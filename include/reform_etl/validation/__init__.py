@@ -5,7 +5,7 @@
 - :mod:`.in_memory` — GX on pandas chunks, for the small kinds;
 - :mod:`.pushdown` — the same suite as SQL on the rows just loaded, for the large kind;
 - :mod:`.arrow_suite` — the same suite on Arrow batches, while a large CSV of that kind
-  streams into raw (:mod:`reform_etl.bulk_load`);
+  streams into raw (:mod:`reform_etl.load.bulk`);
 - :mod:`.file_rules` — total row, published rank order, volume against history;
 - :mod:`.after_load` — the loader's hook that runs the last three inside the file's
   transaction;

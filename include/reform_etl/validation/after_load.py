@@ -22,7 +22,7 @@ from .results import ExpectationOutcome, RowFinding
 
 
 class RowSink(Protocol):
-    """What the normaliser offers to record a finding (see :class:`reform_etl.normalise.Normaliser`)."""
+    """What the normaliser offers to record a finding (see :class:`reform_etl.load.normalise.Normaliser`)."""
 
     def reject(self, row: int | None, column: str | None, raw: object, reason: str) -> None: ...
 

@@ -20,7 +20,7 @@ class RuleInfo:
     kinds: tuple[str, ...]
     severity: str  # error | warning
     # pandas | SQL | python (normaliser, streaming) | SQL / Arrow (SQL for small files, Arrow
-    # batches while a large file streams in: see bulk_load)
+    # batches while a large file streams in: see load.bulk)
     runs_in: str
     expectation: str
     title_vi: str
