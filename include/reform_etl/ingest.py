@@ -295,7 +295,9 @@ def _load_rows(
         file_records.write_rejections(conn, file_id, normaliser.rejections)
         file_records.write_warnings(conn, file_id, normaliser.warnings)
         file_records.write_outcomes(conn, file_id, run_id, kind.name, accounting.outcomes.values())
-        supersedes = file_records.supersede(conn, kind, file_id, provinces=normaliser.provinces_seen)
+        supersedes = file_records.supersede(
+            conn, kind, file_id, provinces=normaliser.provinces_seen, ranges=written.key_ranges
+        )
     return IngestResult(
         path,
         kind.name,

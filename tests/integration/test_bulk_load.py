@@ -174,6 +174,10 @@ def _contents(url: str) -> dict[str, list[tuple[object, ...]]]:
                 "select status, rows_read, rows_loaded, rows_rejected, warnings, province_code, period_label "
                 "from audit.file_ingestions"
             ).fetchall(),
+            # Supersession's key ranges: seen while streaming (bulk) or read back from raw (rows).
+            "key_ranges": conn.execute(
+                "select province_code, min_key, max_key from audit.file_key_ranges order by 1"
+            ).fetchall(),
         }
 
 
@@ -213,6 +217,7 @@ def _both_paths(
     assert bulk_side["warnings"] == row_side["warnings"]
     assert bulk_side["raw"] == row_side["raw"]
     assert bulk_side["results"] == row_side["results"]
+    assert bulk_side["key_ranges"] == row_side["key_ranges"]
     return bulk_side, not fell_back
 
 

@@ -43,6 +43,8 @@ class Written:
     # (province, period label, period start) feed the volume rule.
     validated: bool = False
     period_counts: list[tuple[str | None, str | None, date | None, int]] | None = None
+    # The bulk path's key ranges per province (None: supersession works them out in SQL).
+    key_ranges: dict[str, tuple[str, str]] | None = None
 
 
 def write_rows(
@@ -74,6 +76,7 @@ def write_rows(
             for item in result.outcomes:
                 accounting.add_outcome(item)
             rows, written.validated, written.period_counts = iter(()), True, result.period_counts
+            written.key_ranges = result.key_ranges
             if on_rows:
                 on_rows(normaliser.rows_read)
         except bulk.NotBulkable as exc:

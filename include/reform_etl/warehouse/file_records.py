@@ -255,6 +255,7 @@ def supersede(
     *,
     provinces: set[str] | None = None,
     moved: bool = False,
+    ranges: dict[str, tuple[str, str]] | None = None,
 ) -> int | None:
     """Settle which deliveries sharing a key with this one are superseded (contract §1).
 
@@ -265,7 +266,8 @@ def supersede(
     and looks both ways: at earlier deliveries this one shadows, and at later ones that may
     already shadow it. ``moved``: the file's place in the delivery order changed (an earlier
     copy of its bytes turned up), so its status may go back to loaded and the
-    ``supersedes_file_id`` of the files around it is worked out again.
+    ``supersedes_file_id`` of the files around it is worked out again. ``ranges``: the
+    file's key ranges as the load saw them stream by (otherwise read back from raw).
 
     Returns the delivery this one directly follows among those sharing a key with it.
     """
@@ -278,7 +280,7 @@ def supersede(
     # provinces can share a key with this one. They are found in the audit trail (small),
     # and the key joins below read only their rows in raw, through the file_id index.
     # Of those, only files whose key ranges meet this one's can share a key (key_ranges).
-    key_ranges.record(conn, kind, file_id)
+    key_ranges.record(conn, kind, file_id, known=ranges)
     candidates = key_ranges.overlapping(conn, kind, file_id, files_of_provinces(conn, kind, file_id, provinces))
     related = related_files(conn, kind, file_id, candidates)
     if not related:

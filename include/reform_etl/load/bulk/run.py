@@ -28,6 +28,7 @@ from ...validation.arrow_suite import ArrowExpectation, arrow_suite
 from ...validation.checks import ERROR
 from ...validation.messages import raw_text, render
 from ...validation.results import ExpectationOutcome, RowFinding
+from ...warehouse.key_ranges import range_column
 from .. import rules
 from ..normalise import Normaliser
 from .cell_types import ARROW_TYPES, TYPES, Typed, parse_with, type_column
@@ -64,6 +65,8 @@ class BulkResult:
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
     # Rows written per (province, period label, period start): the volume rule's history.
     period_counts: list[tuple[str | None, str | None, date | None, int]] = field(default_factory=list)
+    # Per province, (smallest, largest) value of the key-range column among the rows written.
+    key_ranges: dict[str, tuple[str, str]] | None = None
 
 
 def load(
@@ -174,7 +177,8 @@ class _BulkLoad:
         self._settle_held()
         self._hand_over()
         counts = [(*key, rows) for key, rows in self.tally.written.items()]
-        return BulkResult(self.tally.rows_read, self.tally.rows_written, self._outcomes(), counts)
+        ranges = self.tally.key_ranges if self.tally.key_ranges_known else None
+        return BulkResult(self.tally.rows_read, self.tally.rows_written, self._outcomes(), counts, ranges)
 
     def _payloads(self) -> Iterator[memoryview]:
         done = 0
@@ -276,6 +280,7 @@ class _BulkLoad:
         else:
             for entry in pc.value_counts(codes).to_pylist():
                 self.tally.count_written(entry["values"], label, start, entry["counts"])
+        self._widen_ranges(codes, per_row, constants)
         tuples = Tuples(n, len(self.order))
         for name in self.order:
             if name in constants:
@@ -283,6 +288,27 @@ class _BulkLoad:
             else:
                 tuples.column(*per_row[name])
         return tuples.payload()
+
+    def _widen_ranges(
+        self, codes: pa.Array, per_row: dict[str, tuple[pa.Array, str]], constants: dict[str, tuple[object, str]]
+    ) -> None:
+        """The key ranges of the rows this batch writes, per province (see ``warehouse.key_ranges``)."""
+        column = range_column(self.kind)
+        if column is None:
+            return
+        if column in constants:
+            value = constants[column][0]
+            text = None if value is None else str(value)
+            for province in pc.unique(codes).to_pylist():
+                self.tally.widen_range(province, text, text)
+            return
+        values = per_row[column][0] if column in per_row else None
+        if values is None or not pa.types.is_string(values.type):
+            self.tally.key_ranges_known = False  # SQL works them out after the load
+            return
+        grouped = pa.table({"p": codes, "v": values}).group_by("p").aggregate([("v", "min"), ("v", "max")])
+        for province, low, high in zip(*(grouped[c].to_pylist() for c in ("p", "v_min", "v_max")), strict=True):
+            self.tally.widen_range(province, low, high)
 
     # -- the suite and repeated keys, before anything is written ------------------------------
 
@@ -369,6 +395,9 @@ class _BulkLoad:
                     self.tally.count_written(
                         h.row.get("province_code"), h.row.get("period_label"), h.row.get("period_start"), 1
                     )
+                    if (column := range_column(self.kind)) is not None and h.row.get(column) is not None:
+                        value = str(h.row[column])
+                        self.tally.widen_range(h.row.get("province_code"), value, value)
             self.tally.rows_written += len(late)
 
     def _lines_in_target(self, keys: list[tuple[Any, ...]]) -> list[tuple[tuple[Any, ...], int]]:

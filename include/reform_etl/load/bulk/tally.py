@@ -22,6 +22,10 @@ class Tally:
     unexpected: list[int] = field(default_factory=list)  # per expectation, over rows that are not repeats
     validated: int = 0  # rows the suite judged (repeats excluded, as on the row path)
     written: dict[tuple[Any, Any, Any], int] = field(default_factory=dict)  # (province, label, start) -> rows
+    # Per province, the smallest and largest key-range value written (audit.file_key_ranges),
+    # so supersession need not read the file's rows back from raw to find them.
+    key_ranges: dict[str, tuple[str, str]] = field(default_factory=dict)
+    key_ranges_known: bool = True  # False when the range column is not text the stream can compare
 
     def reject(self, line: int, order: int, column: str | None, raw: object, reason: str) -> None:
         """``order``: where this reason comes among the row's reasons, as the row path lists them."""
@@ -30,3 +34,10 @@ class Tally:
     def count_written(self, province: Any, label: Any, start: Any, rows: int) -> None:
         key = (province, label, start)
         self.written[key] = self.written.get(key, 0) + rows
+
+    def widen_range(self, province: str | None, low: str | None, high: str | None) -> None:
+        """Take rows of ``province`` whose range values lie between ``low`` and ``high`` into account."""
+        if province is None or low is None or high is None:
+            return
+        known = self.key_ranges.get(province)
+        self.key_ranges[province] = (low, high) if known is None else (min(known[0], low), max(known[1], high))
