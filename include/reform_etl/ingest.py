@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,10 +177,11 @@ def _ingest_locked(
             )
         return IngestResult(path, kind_name, "duplicate", file_id=file_id, message=f"duplicate of file {first.file_id}")
 
-    archive_file(path, digest)
+    archiving = _Archiving(path, digest)
     try:
-        return _load(conn, delivery, kind_name, digest, size, run_id, resolver, on_rows)
+        return _load(conn, delivery, kind_name, digest, size, run_id, resolver, on_rows, archiving.wait)
     except (UnreadableFile, FileRejected, v.ValueProblem, KeyError) as exc:
+        archiving.wait()
         message = _file_message(path, exc)
         # Rows already read when the file was refused count as rejected, with their own
         # reasons kept, so the accounting still adds up.
@@ -206,6 +208,34 @@ def _ingest_locked(
             rows_rejected=rows_read,
             message=message,
         )
+    finally:
+        archiving.join()
+
+
+class _Archiving:
+    """The delivered bytes go to the archive in a thread beside the load (the copy is mostly the
+    kernel's, so it overlaps the parsing); the load waits for it before it commits, so no file
+    is recorded without its archived bytes."""
+
+    def __init__(self, path: Path, digest: str) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._copy, args=(path, digest), name="archive-file", daemon=True)
+        self._thread.start()
+
+    def _copy(self, path: Path, digest: str) -> None:
+        try:
+            archive_file(path, digest)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the loading thread by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def join(self) -> None:
+        """Let the copy end before the file's lock is released, whatever happened to the load."""
+        self._thread.join()
 
 
 def _file_message(path: Path, exc: BaseException) -> str:
@@ -222,12 +252,13 @@ def _load(
     run_id: str | None,
     resolver: ProvinceResolver,
     on_rows: ProgressFn | None,
+    before_commit: Callable[[], None],
 ) -> IngestResult:
     kind = k.get_kind(kind_name)
     table = open_table(delivery.path, kind)
     normaliser = Normaliser(kind, table, identity_hint(delivery.path, kind), resolver)
     try:
-        return _load_rows(conn, delivery, kind, table, normaliser, digest, size, run_id, on_rows)
+        return _load_rows(conn, delivery, kind, table, normaliser, digest, size, run_id, on_rows, before_commit)
     except FileRejected as exc:
         exc.normaliser = normaliser
         raise
@@ -243,6 +274,7 @@ def _load_rows(
     size: int,
     run_id: str | None,
     on_rows: ProgressFn | None,
+    before_commit: Callable[[], None],
 ) -> IngestResult:
     path = delivery.path
     accounting = Accounting()
@@ -298,6 +330,7 @@ def _load_rows(
         supersedes = file_records.supersede(
             conn, kind, file_id, provinces=normaliser.provinces_seen, ranges=written.key_ranges
         )
+        before_commit()
     return IngestResult(
         path,
         kind.name,

@@ -387,7 +387,7 @@ def test_reading_gives_the_csv_module_cells_and_line_numbers(
         bom=encoding == "utf-8" and delimiter == ";",
     )
     table = open_table(path, k.DOSSIERS)
-    layout = layout_of(table, k.DOSSIERS)
+    layout = layout_of(table)
     got = []
     for batch in batches(table, layout):
         got += [[batch.column(j)[i].as_py() for j in range(batch.num_columns)] for i in range(batch.num_rows)]
@@ -403,14 +403,14 @@ def test_quoted_line_breaks_and_ragged_rows_are_not_bulkable(tmp_path: Path) -> 
     path = tmp_path / "40_2025-03.csv"
     write_csv(path, HEADER, [["H1", "a\nb", "", "", "1", "", "", ""]] * 3)
     table = open_table(path, k.DOSSIERS)
-    batch = next(batches(table, layout_of(table, k.DOSSIERS)))
+    batch = next(batches(table, layout_of(table)))
     with pytest.raises(NotBulkable):
         for column in batch.columns:
             refuse_line_breaks(column)
     path.write_text(",".join(HEADER) + "\nH1,1.002033\n", encoding="utf-8")
     table = open_table(path, k.DOSSIERS)
     with pytest.raises(pa.ArrowInvalid):
-        list(batches(table, layout_of(table, k.DOSSIERS)))
+        list(batches(table, layout_of(table)))
 
 
 def test_header_end_is_after_the_header_line() -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .table import Header
 
 
 class UnreadableFile(Exception):
@@ -41,3 +45,6 @@ class SourceTable:
     # so a bulk loader can map COPY's positional columns without re-reading the header.
     positions: dict[int, str] | None = None
     width: int | None = None
+    # The header as the reader located it (delimited text only), so that the bulk loader
+    # starts after it without sniffing the file a second time.
+    header: Header | None = None

@@ -185,6 +185,7 @@ def open_csv(path: Path, kind: Kind) -> SourceTable:
         ignored_columns=header.ignored,
         positions=dict(header.index_map),
         width=len(header.header_texts[-1]) if header.header_texts else None,
+        header=header,
     )
     table.rows = guarded(_stream(path, encoding, delimiter, header, table), what)
     return table

@@ -141,7 +141,7 @@ class _BulkLoad:
     ) -> None:
         self.conn, self.kind, self.table, self.normaliser = conn, kind, table, normaliser
         self.file_id, self.target = file_id, target
-        self.layout = layout_of(table, kind)
+        self.layout = layout_of(table)
         names = self.layout.header.index_map
         self.by_name = {name: pos for pos, name in names.items()}
         self.typed = [(pos, kind.column(name)) for pos, name in sorted(names.items()) if name not in IDENTITY]

@@ -14,10 +14,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from ... import kinds as k
 from ...readers import SourceTable
 from ...readers.table import Header
-from ...readers.text import choose_delimiter, detect_encoding, read_head
+from ...readers.text import detect_encoding, read_head
 from .cells import NotBulkable
 
 # Arrow parses blocks of this size and reads up to 32 of them ahead, so the block bounds
@@ -39,16 +38,15 @@ class _Layout:
     first_line: int  # physical line number of the first line after the header
 
 
-def layout_of(table: SourceTable, kind: k.Kind) -> _Layout:
-    """Where the data starts, with the header exactly as the row reader found it."""
-    what = f"'{table.path.name}'"
+def layout_of(table: SourceTable) -> _Layout:
+    """Where the data starts, after the header the row reader located (not sniffed again)."""
+    header, delimiter = table.header, table.delimiter
+    if header is None or delimiter is None:
+        raise NotBulkable("the reader kept no header to start after")
     head = read_head(table.path)
-    complete = len(head) >= table.path.stat().st_size
-    encoding, text = detect_encoding(head, complete, what)
-    delimiter, header = choose_delimiter(text, complete, kind, what)
-    same = (encoding, delimiter, header.number) == (table.encoding, table.delimiter, table.header_row)
-    if not same or dict(header.index_map) != dict(table.positions or {}):
-        raise NotBulkable("the header reads differently a second time")
+    encoding, text = detect_encoding(head, len(head) >= table.path.stat().st_size, f"'{table.path.name}'")
+    if encoding != table.encoding:
+        raise NotBulkable("the file changed while it was read")
     skip = header_end(text, delimiter, header.number)
     bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
     skip_bytes = bom + len(text[:skip].encode("utf-8")) if encoding in ("utf-8", "utf-8-sig") else 0
