@@ -26,7 +26,7 @@ from reform_etl.dashboard.charts import (
     target_bars,
 )
 from reform_etl.dashboard.data import Marts, Version
-from reform_etl.dashboard.province_series import on_time
+from reform_etl.validation.derived import on_time_rate as on_time
 
 
 def _line(key: str, label: str, ranks: dict[int, tuple[int, int]], **kw) -> BumpLine:

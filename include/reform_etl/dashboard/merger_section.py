@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -14,35 +13,17 @@ from .chart_inputs import WIDE, line_width, period_key
 from .charts import no_data, pct
 from .data import Marts, Row
 from .links import piece, province_href
-from .province_series import on_time, strict_sum
 
 
-def _combined(rows: Iterable[Row]) -> dict[str, dict[str, Any]]:
-    """Dossier rows of one source added up over levels (and channels) per period."""
-    grouped: dict[str, list[Row]] = defaultdict(list)
-    for r in rows:
-        if r.get("period_label"):
-            grouped[r["period_label"]].append(r)
-    out: dict[str, dict[str, Any]] = {}
-    for period, members in grouped.items():
-        early = strict_sum(m.get("resolved_early") or 0 for m in members)
-        out[period] = {
-            "start": min(period_key(m) for m in members),
-            "received": strict_sum(m.get("received") for m in members),
-            "rate": on_time(
-                early,
-                strict_sum(m.get("resolved_on_time") for m in members),
-                strict_sum(m.get("resolved_late") for m in members),
-            ),
-            "codes": sorted({c for m in members for c in str(m.get("contributing_codes") or "").split(",") if c}),
-            "complete": all(m.get("is_complete") is not False for m in members),
-        }
-    return out
+def _start_day(row: Row) -> date | None:
+    start = row.get("period_start")
+    return start if isinstance(start, date) else None
 
 
-def _start_day(entry: dict[str, object]) -> date | None:
-    start = entry["start"][0]  # type: ignore[index]
-    return start if isinstance(start, date) and start != date.max else None
+def on_time_shown_all(row: Row) -> float | None:
+    """A sum over every level is drawn with its rate unrounded."""
+    value = row.get("on_time_share")
+    return None if value is None else float(value)
 
 
 def _last_ranks(marts: Marts, code: str) -> list[tuple[str, str, int, int, object]]:
@@ -60,40 +41,44 @@ def _last_ranks(marts: Marts, code: str) -> list[tuple[str, str, int, int, objec
     return found
 
 
-def _dossier_series(marts: Marts, code: str, restated: list[Row]) -> dict[str, Any] | None:
+def _dossier_series(marts: Marts, code: str) -> dict[str, Any] | None:
     """The restated on-time rate of every level against each former unit's own, and its table."""
-    dossier = [r for r in restated if r.get("figure") == "dossier_processing" and r.get("source") == "summary"]
-    source: str | None = "summary"
-    if not dossier:
-        dossier = [r for r in restated if r.get("figure") == "dossier_processing"]
-        source = dossier[0].get("source") if dossier else ""
-    combined = _combined(dossier)
-    periods = sorted(combined, key=lambda p: combined[p]["start"])
+    every_level = [r for r in marts.on_time if r.get("province_code") == code and r.get("level") == "all"]
+    restated = [r for r in every_level if r.get("basis") == "restated"]
+    # The periodic reports when there are any, else the records: never the two added up.
+    source = "summary" if any(r.get("source") == "summary" for r in restated) else None
+    if source is None and restated:
+        source = restated[0].get("source")
+    combined = {r["period_label"]: r for r in restated if r.get("source") == source and r.get("period_label")}
+    periods = sorted(combined, key=lambda p: period_key(combined[p]))
     if not periods:
         return None
-    series = [(both("Quy đổi", "Restated"), "#12385f", [combined[p]["rate"] for p in periods])]
+    series = [(both("Quy đổi", "Restated"), "#12385f", [on_time_shown_all(combined[p]) for p in periods])]
     palette = ("#D55E00", "#009E73", "#CC79A7", "#E69F00")
     for i, v in enumerate(marts.predecessors(code)):
-        own = _combined(
-            r
-            for r in marts.dossiers
-            if r.get("province_code") == v.code
-            and (r.get("source") or "") == source
-            and isinstance(r.get("period_start"), date)
-            and v.valid_on(r["period_start"])
-        )
+        own = {
+            r["period_label"]: on_time_shown_all(r)
+            for r in marts.on_time
+            if r.get("basis") == "reported"
+            and r.get("province_code") == v.code
+            and r.get("province_key") == v.key
+            and r.get("source") == source
+            and r.get("level") == "all"
+        }
         if own:
-            series.append(
-                (f"{v.name} ({v.code})", palette[i % len(palette)], [own.get(p, {}).get("rate") for p in periods])
-            )
+            series.append((f"{v.name} ({v.code})", palette[i % len(palette)], [own.get(p) for p in periods]))
     width = line_width(len(periods), 600)
     rows: list[Sequence[Any]] = [
         (
             p,
-            ", ".join(marts.label(c, on=_start_day(combined[p])) for c in combined[p]["codes"]),
-            piece("complete")(combined[p]["complete"]),
-            combined[p]["received"],
-            Raw(pct(combined[p]["rate"])),
+            ", ".join(
+                marts.label(c, on=_start_day(combined[p]))
+                for c in str(combined[p].get("contributing_codes") or "").split(",")
+                if c
+            ),
+            piece("complete")(combined[p].get("is_complete") is not False),
+            combined[p].get("received"),
+            Raw(pct(on_time_shown_all(combined[p]))),
         )
         for p in periods
     ]
@@ -161,7 +146,7 @@ def merger_section(marts: Marts, code: str) -> str:
         return ""
     unit = marts.current(code)
     restated = [r for r in marts.restated if r.get("province_code") == code]
-    series = _dossier_series(marts, code, restated)
+    series = _dossier_series(marts, code)
     return render(
         "dashboard",
         "merger.html",

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
-
 from ..dq_report.charts import lines
 from ..dq_report.html import both, built, panel
 from ..dq_report.templating import render
@@ -17,76 +13,43 @@ from .former_years import former_note, former_years, year_label
 from .labels import LEVELS
 
 
-def on_time(early: float | None, on_time_: float | None, late: float | None) -> float | None:
-    """The on-time rate from counts, as the marts compute it (early counts as on time)."""
-    if on_time_ is None or late is None:
-        return None
-    done = (early or 0) + on_time_ + late
-    return 100.0 * ((early or 0) + on_time_) / done if done else None
-
-
-def strict_sum(values: Iterable[float | None]) -> float | None:
-    total = 0.0
-    for value in values:
-        if value is None:
-            return None
-        total += value
-    return total
-
-
-def _level_rows(rows: Iterable[Row]) -> dict[tuple[str, str, str], dict[str, Any]]:
-    """(source, period, level) -> counts summed over channels and the on-time rate."""
-    grouped: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
-    for r in rows:
-        if r.get("period_label") and r.get("level"):
-            grouped[(r.get("source") or "", r["period_label"], r["level"])].append(r)
-    out: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for key, members in grouped.items():
-        if len(members) == 1:
-            rate = members[0].get("on_time_rate")
-        else:
-            rate = on_time(
-                strict_sum(m.get("resolved_early") or 0 for m in members),
-                strict_sum(m.get("resolved_on_time") for m in members),
-                strict_sum(m.get("resolved_late") for m in members),
-            )
-        out[key] = {"rate": rate, "start": min(period_key(m) for m in members)}
-    return out
+def on_time_shown(row: Row) -> float | None:
+    """The rate a chart draws: a row the source table holds as it is keeps that table's
+    4-decimal rate; a sum over channels or levels is drawn unrounded."""
+    value = row.get("on_time_rate") if row.get("rows_summed") == 1 else row.get("on_time_share")
+    return None if value is None else float(value)
 
 
 def dossier_series(marts: Marts, code: str) -> tuple[list[Row], str]:
-    """Rows for the on-time trend: restated onto the current unit when it is one, else as reported."""
+    """The on-time rows of a page: restated onto the current unit when it is one, else as reported."""
+    rows = [r for r in marts.on_time if r.get("province_code") == code]
     if marts.current(code) is not None:
-        restated = [
-            r
-            for r in marts.restated
-            if r.get("province_code") == code and r.get("figure") in (None, "dossier_processing")
-        ]
+        restated = [r for r in rows if r.get("basis") == "restated"]
         if restated:
             return restated, "restated"
-    return [r for r in marts.dossiers if r.get("province_code") == code], "reported"
+    return [r for r in rows if r.get("basis") == "reported"], "reported"
 
 
 def dossier_section(marts: Marts, code: str) -> str:
     rows, basis = dossier_series(marts, code)
     if not rows:
         return no_data("marts.fct_dossier_processing")
-    levels = _level_rows(rows)
+    levels = {(r.get("source") or "", r["period_label"], r["level"]): r for r in rows if r.get("level") != "all"}
     panels: list[tuple[str, bool]] = []
     for source, vi, en in (
         ("summary", "Theo báo cáo định kỳ của tỉnh", "From the province's periodic reports"),
         ("records", "Theo nhật ký hồ sơ (từng tháng)", "From the dossier records (monthly)"),
         ("", "Không rõ nguồn", "Unknown source"),
     ):
-        periods = sorted({(v["start"], p) for (s, p, _), v in levels.items() if s == source})
+        periods = sorted({(period_key(r), p) for (s, p, _), r in levels.items() if s == source})
         if not periods:
             continue
         labels = [p for _, p in periods]
         series = []
         for level, lvi, len_, colour in LEVELS:
-            values = [levels.get((source, p, level), {}).get("rate") for p in labels]
+            values = [on_time_shown(row) if (row := levels.get((source, p, level))) else None for p in labels]
             if any(v is not None for v in values):
-                series.append((both(lvi, len_), colour, [float(v) if v is not None else None for v in values]))
+                series.append((both(lvi, len_), colour, values))
         shown = [short_period(p) for p in labels]
         width = line_width(len(shown))
         chart = lines(shown, series, width=width, height=220, y_unit="%") if series else ""
