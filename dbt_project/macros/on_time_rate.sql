@@ -7,3 +7,10 @@
         4
     )
 {%- endmacro %}
+
+{#- The same rate unrounded, in double precision: what a chart plots. Computed in the order
+    100 x (early + on time) / resolved, so that it equals the same division done in Python. -#}
+{% macro on_time_share(early, on_time, late) -%}
+    100.0::double precision * (coalesce({{ early }}, 0) + {{ on_time }})::double precision
+    / nullif(coalesce({{ early }}, 0) + {{ on_time }} + {{ late }}, 0)::double precision
+{%- endmacro %}

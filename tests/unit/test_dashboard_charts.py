@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date
 
 from reform_etl.dashboard import build_site
+from reform_etl.dashboard.chart_inputs import short_period
 from reform_etl.dashboard.charts import (
     Bar,
     BumpLine,
@@ -25,7 +26,7 @@ from reform_etl.dashboard.charts import (
     target_bars,
 )
 from reform_etl.dashboard.data import Marts, Version
-from reform_etl.dashboard.pages import on_time, short_period
+from reform_etl.validation.derived import on_time_rate as on_time
 
 
 def _line(key: str, label: str, ranks: dict[int, tuple[int, int]], **kw) -> BumpLine:

@@ -26,9 +26,10 @@ from pathlib import Path
 
 from .. import warehouse
 from ..config import settings
-from ..dq_report.pages import VN_TIME
-from . import pages
+from ..dq_report.labels import VN_TIME
 from .data import Marts, load
+from .overview_page import overview
+from .province_page import province_page
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,9 @@ __all__ = ["build_site", "write_dashboard"]
 def build_site(marts: Marts, *, generated: datetime | None = None, dq_link: bool = False) -> dict[str, str]:
     """Every page of the site by its path relative to the site's folder."""
     generated = generated or datetime.now(VN_TIME)
-    site = {"index.html": pages.overview(marts, generated=generated, dq_link=dq_link)}
+    site = {"index.html": overview(marts, generated=generated, dq_link=dq_link)}
     for code in marts.page_codes():
-        site[f"province/{code}.html"] = pages.province_page(marts, code, generated=generated, dq_link=dq_link)
+        site[f"province/{code}.html"] = province_page(marts, code, generated=generated, dq_link=dq_link)
     return site
 
 

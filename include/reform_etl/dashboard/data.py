@@ -86,21 +86,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "published_rank",
         "rank_matches_published",
     ),
-    "fct_dossier_processing": (
-        "province_code",
-        "province_key",
-        "period_label",
-        "period_start",
-        "period_end",
-        "level",
-        "channel",
-        "received",
-        "resolved_early",
-        "resolved_on_time",
-        "resolved_late",
-        "on_time_rate",
-        "source",
-    ),
     "fct_online_service_coverage": (
         "province_code",
         "province_key",
@@ -146,6 +131,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "actual",
         "gap",
         "met",
+    ),
+    "rpt_dossier_on_time": (
+        "basis",
+        "province_code",
+        "province_key",
+        "source",
+        "period_label",
+        "period_start",
+        "level",
+        "rows_summed",
+        "received",
+        "on_time_rate",
+        "on_time_share",
+        "contributing_codes",
+        "is_complete",
     ),
     "rpt_restated_34": (
         "province_code",
@@ -270,7 +270,7 @@ class Marts:
     components: dict[Any, Row] = field(default_factory=dict)  # index_component_key -> dim_index row
     scores: list[Row] = field(default_factory=list)
     rankings: list[Row] = field(default_factory=list)
-    dossiers: list[Row] = field(default_factory=list)
+    on_time: list[Row] = field(default_factory=list)  # rpt_dossier_on_time
     coverage: list[Row] = field(default_factory=list)
     scorecard: list[Row] = field(default_factory=list)
     targets: list[Row] = field(default_factory=list)
@@ -332,7 +332,7 @@ class Marts:
         """Every current unit, then every former unit that has figures or a version."""
         current = {v.code for v in self.versions if v.is_current}
         seen = {v.code for v in self.versions}
-        for rows in (self.rankings, self.scorecard, self.dossiers, self.restated):
+        for rows in (self.rankings, self.scorecard, self.on_time, self.restated):
             seen.update(r["province_code"] for r in rows if r.get("province_code"))
         codes = sorted(c for c in seen if isinstance(c, str) and c.isalnum())
         return sorted(codes, key=lambda c: (c not in current, c))
@@ -384,7 +384,7 @@ def load(conn: psycopg.Connection) -> Marts:
         components=components,
         scores=get("fct_index_scores"),
         rankings=[r for r in get("fct_province_rankings") if r.get("year") is not None and r.get("rank") is not None],
-        dossiers=get("fct_dossier_processing"),
+        on_time=get("rpt_dossier_on_time"),
         coverage=get("fct_online_service_coverage"),
         scorecard=get("rpt_province_scorecard"),
         targets=get("rpt_target_progress"),

@@ -26,8 +26,12 @@ from pathlib import Path
 
 from .. import warehouse
 from ..config import settings
-from . import datadocs, pages
+from . import datadocs
 from .data import load
+from .file_pages import files_page, rules_page
+from .labels import today
+from .overview_page import overview
+from .province_pages import province_codes, province_page, provinces_index
 from .templating import render
 
 log = logging.getLogger(__name__)
@@ -40,7 +44,7 @@ def write_report(url: str, out_dir: Path | None = None, *, as_of: date | None = 
     out_dir = (out_dir or settings().reports_dir / "dq").resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     with warehouse.connect(url) as conn:
-        data = load(conn, as_of=as_of or pages.today())
+        data = load(conn, as_of=as_of or today())
         docs = datadocs.build(conn, out_dir / "gx") if data_docs else None
     if docs is None:
         (out_dir / "gx").mkdir(exist_ok=True)
@@ -49,13 +53,13 @@ def write_report(url: str, out_dir: Path | None = None, *, as_of: date | None = 
     shutil.rmtree(province_dir, ignore_errors=True)  # pages of units no longer in the data must not linger
     province_dir.mkdir()
     written = {
-        out_dir / "index.html": pages.overview(data),
-        out_dir / "provinces.html": pages.provinces_index(data),
-        out_dir / "files.html": pages.files_page(data),
-        out_dir / "rules.html": pages.rules_page(data),
+        out_dir / "index.html": overview(data),
+        out_dir / "provinces.html": provinces_index(data),
+        out_dir / "files.html": files_page(data),
+        out_dir / "rules.html": rules_page(data),
     }
-    for code in pages.province_codes(data):
-        written[province_dir / f"{code}.html"] = pages.province_page(data, code)
+    for code in province_codes(data):
+        written[province_dir / f"{code}.html"] = province_page(data, code)
     for path, text in written.items():
         path.write_text(text, encoding="utf-8")
     log.info("data-quality report: %s (%d pages)", out_dir / "index.html", len(written))

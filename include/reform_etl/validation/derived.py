@@ -32,14 +32,22 @@ def _share(part: int | None, whole: int | None) -> float | None:
     return part * 100.0 / whole
 
 
+def on_time_rate(early: float | None, on_time: float | None, late: float | None) -> float | None:
+    """The contract's on-time rate from counts, as the marts compute it (early counts as on time)."""
+    if on_time is None or late is None:
+        return None
+    done = (early or 0) + on_time + late
+    return 100.0 * ((early or 0) + on_time) / done if done else None
+
+
 def _dossier_summary(row: Row) -> None:
     early = row.get("resolved_early") or 0
     on_time = row.get("resolved_on_time")
     late = row.get("resolved_late")
     computed = computed_late = None
     if on_time is not None and late is not None and early + on_time + late > 0:
-        computed = (early + on_time) * 100.0 / (early + on_time + late)
-        computed_late = 100.0 - computed
+        computed = on_time_rate(early, on_time, late)
+        computed_late = None if computed is None else 100.0 - computed
     row["computed_on_time_rate"] = computed
     row["computed_late_rate"] = computed_late
     row["on_time_rate_gap"] = _gap(row.get("reported_on_time_rate"), computed)
