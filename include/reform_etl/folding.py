@@ -21,5 +21,7 @@ def fold_vietnamese(text: str) -> str:
 
     Works on composed (NFC) and decomposed (NFD, as Windows-1258 and Mac tools write) input alike.
     """
+    if text.isascii():
+        return text  # nothing to strip; most cells a header search looks at are plain ASCII
     decomposed = unicodedata.normalize("NFD", text.translate(_D_LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

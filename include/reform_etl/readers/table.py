@@ -6,6 +6,7 @@ is the header and which of the rows after it are data, totals, or spacers and fo
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import unicodedata
@@ -189,16 +190,23 @@ def locate_header(
         sub = texts[number]
         if all(t is None for t in sub):
             continue
-        index_map, ignored = match_columns(sub, kind)
+        # A row names at most as many columns as it has cells with text, and it must name more
+        # than the best row so far to replace it: the data rows under a header that matched
+        # every cell are not matched at all (matching folds every cell, the costly part).
+        index_map: dict[int, str] = {}
+        ignored: list[str] = []
+        if _with_text(sub) > best_score:
+            index_map, ignored = match_columns(sub, kind)
         group: list[str | None] | None = None
         # Adjacent by position, not number: a quoted line break makes a CSV record two lines.
         above = scanned[pos - 1] if pos else None
         if above and any(t is not None for t in texts[above[0]]):
             filled = fill_group_row(above[1], _cells, above[0], merges, row_text)
-            two_map, two_ignored = match_columns(sub, kind, filled)
-            # The row above is a group row only when it adds columns; otherwise it is a title.
-            if len(two_map) > len(index_map):
-                index_map, ignored, group = two_map, two_ignored, filled
+            if _with_text(sub, filled) > max(best_score, len(index_map)):
+                two_map, two_ignored = match_columns(sub, kind, filled)
+                # The row above is a group row only when it adds columns; otherwise it is a title.
+                if len(two_map) > len(index_map):
+                    index_map, ignored, group = two_map, two_ignored, filled
         if len(index_map) > best_score:
             labels = header_labels(sub, group)
             best_score = len(index_map)
@@ -220,6 +228,11 @@ def locate_header(
             f"expected columns such as {expected_labels(kind)}"
         )
     return best
+
+
+def _with_text(*rows: Sequence[str | None]) -> int:
+    """Positions where any of ``rows`` has text: the most columns they can name together."""
+    return sum(1 for cells in itertools.zip_longest(*rows) if any(cells))
 
 
 def expected_labels(kind: Kind) -> str:
