@@ -17,7 +17,6 @@ from reform_etl.dashboard.charts import (
     TargetChart,
     agreement,
     bump_chart,
-    median,
     no_data,
     pct,
     rank_arrow,
@@ -26,6 +25,7 @@ from reform_etl.dashboard.charts import (
     target_bars,
 )
 from reform_etl.dashboard.data import Marts, Version
+from reform_etl.dashboard.regions import region_table
 from reform_etl.validation.derived import on_time_rate as on_time
 
 
@@ -122,22 +122,24 @@ def test_chart_text_is_escaped_and_formulas_made_inert():
 # -- strip chart and bars ----------------------------------------------------------------------------
 
 
-def test_strip_chart_marks_every_province_and_the_median():
+def test_strip_chart_marks_every_province_and_the_median_it_is_given():
     rows = [
         StripRow(
             "Đồng bằng sông Hồng",
             "Red River Delta",
             "#0072B2",
             [(80.0, "A", "province/01.html"), (90.0, "B", None), (85.0, "C", None)],
+            median=85.0,
         ),
         StripRow("Tây Nguyên", "Central Highlands", "#CC79A7", []),
+        StripRow("Đông Nam Bộ", "South East", "#E69F00", [(70.0, "D", None)]),
     ]
     svg = strip_chart(rows, width=500)
-    assert svg.count("<circle") == 3 and 'href="province/01.html"' in svg
-    assert "Trung vị / Median</title>: 85.00" in svg or "Median: 85.00" in svg or ": 85.00</title>" in svg
+    assert svg.count("<circle") == 4 and 'href="province/01.html"' in svg
+    # The chart draws the mart's median and works none out: no median given, no marker.
+    assert svg.count('stroke="#1d2733"') == 1 and ": 85.00</title></line>" in svg
     assert '<tspan class="vi">Tây Nguyên</tspan><tspan class="en">Central Highlands</tspan>' in svg
     assert strip_chart([StripRow("x", "x", "#000", [])]) == ""
-    assert median([3.0, 1.0, 2.0]) == 2.0 and median([1.0, 2.0]) == 1.5 and median([]) is None
 
 
 def test_target_bars_colour_by_the_first_target_and_draw_every_target_line():
@@ -267,3 +269,20 @@ def test_an_empty_warehouse_gives_a_site_that_says_no_data_yet():
     site = build_site(Marts())
     assert list(site) == ["index.html"]
     assert site["index.html"].count("Chưa có dữ liệu") >= 4 and "No data yet" in site["index.html"]
+
+
+def test_the_region_table_shows_the_latest_year_of_the_region_summary_as_it_is():
+    def summary(year, par, provinces):
+        return {
+            "region_code": "DBSH", "year": year, "provinces": provinces, "median_par_score": par,
+            "median_sipas_score": None, "median_on_time_rate": 97.3, "median_online_dossier_rate": 55.0,
+            "median_coverage_rate": 100.0, "best_par_province_code": None,
+        }  # fmt: skip
+
+    marts = Marts(
+        regions={"DBSH": "Đồng bằng sông Hồng"}, region_summary=[summary(2023, 70.0, 10), summary(2024, 85.5, 11)]
+    )
+    html = region_table(marts)
+    assert "2024" in html and "85.50" in html and "70.00" not in html
+    assert "97.3%" in html and "55.0%" in html and "100.0%" in html and ">11<" in html
+    assert region_table(Marts()) == ""

@@ -69,13 +69,7 @@ summed as (
         min(period_start) as period_start,
         count(*) as rows_summed,
         {{ strict_sum('received') }} as received,
-        -- As in rpt_restated_34: one row that merges early into on time makes the split unknown,
-        -- so early becomes null and on time carries early + on time.
-        case when count(resolved_early) = count(*) then sum(resolved_early) end as resolved_early,
-        case
-            when count(resolved_early) = count(*) then {{ strict_sum('resolved_on_time') }}
-            else {{ strict_sum('coalesce(resolved_early, 0) + resolved_on_time') }}
-        end as resolved_on_time,
+        {{ summed_early_and_on_time() }},
         {{ strict_sum('resolved_late') }} as resolved_late,
         bool_and(coalesce(is_complete, true)) as is_complete
     from levelled

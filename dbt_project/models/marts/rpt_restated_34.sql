@@ -85,13 +85,7 @@ dossier_restated as (
         bool_or(is_former) as is_restated,
         {{ strict_sum('received') }} as received,
         {{ strict_sum('received_online') }} as received_online,
-        -- A unit whose report merges early into on time makes the restated split unknown:
-        -- early becomes null and on time carries early + on time, as the contract reads it.
-        case when count(resolved_early) = count(*) then sum(resolved_early) end as resolved_early,
-        case
-            when count(resolved_early) = count(*) then {{ strict_sum('resolved_on_time') }}
-            else {{ strict_sum('coalesce(resolved_early, 0) + resolved_on_time') }}
-        end as resolved_on_time,
+        {{ summed_early_and_on_time() }},
         {{ strict_sum('resolved_late') }} as resolved_late,
         {{ strict_sum('pending_within_deadline') }} as pending_within_deadline,
         {{ strict_sum('pending_overdue') }} as pending_overdue,

@@ -325,6 +325,7 @@ class StripRow:
     en: str
     colour: str
     points: Sequence[tuple[float, str, str | None]]  # value, tooltip, link
+    median: float | None = None  # from the mart; no marker without one
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -340,16 +341,8 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def median(values: Sequence[float]) -> float | None:
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-
-
 def strip_chart(rows: Sequence[StripRow], *, width: int = 640, row: int = 38, label_width: int = 230) -> str:
-    """One band per group (a region): a dot per province, the range and the median marked."""
+    """One band per group (a region): a dot per province, the range, and the row's median if given."""
     values = [value for r in rows for value, _, _ in r.points]
     if not values:
         return ""
@@ -393,7 +386,7 @@ def strip_chart(rows: Sequence[StripRow], *, width: int = 640, row: int = 38, la
                 f'stroke="#fff" stroke-width=".8"><title>{esc(tip)}</title></circle>'
             )
             out.append(f'<a href="{esc(href)}">{dot}</a>' if href else dot)
-        m = median(pts)
+        m = r.median
         if m is not None:
             out.append(
                 f'<line x1="{x(m)}" x2="{x(m)}" y1="{mid - 13}" y2="{mid + 13}" stroke="#1d2733" stroke-width="2">'

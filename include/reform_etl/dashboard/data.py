@@ -117,6 +117,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "target_satisfaction",
         "gap_satisfaction",
     ),
+    "rpt_region_summary": (
+        "region_code",
+        "year",
+        "provinces",
+        "median_par_score",
+        "median_sipas_score",
+        "median_on_time_rate",
+        "median_online_dossier_rate",
+        "median_coverage_rate",
+        "best_par_province_code",
+    ),
     "rpt_target_progress": (
         "province_code",
         "province_name",
@@ -273,6 +284,7 @@ class Marts:
     on_time: list[Row] = field(default_factory=list)  # rpt_dossier_on_time
     coverage: list[Row] = field(default_factory=list)
     scorecard: list[Row] = field(default_factory=list)
+    region_summary: list[Row] = field(default_factory=list)  # rpt_region_summary
     targets: list[Row] = field(default_factory=list)
     restated: list[Row] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -387,6 +399,7 @@ def load(conn: psycopg.Connection) -> Marts:
         on_time=get("rpt_dossier_on_time"),
         coverage=get("fct_online_service_coverage"),
         scorecard=get("rpt_province_scorecard"),
+        region_summary=get("rpt_region_summary"),
         targets=get("rpt_target_progress"),
         restated=get("rpt_restated_34"),
         missing=missing,

@@ -1,4 +1,7 @@
-"""The overview's regional comparison: scores by region as strips, then the regions' medians."""
+"""The overview's regional comparison: scores by region as strips, then the regions' medians.
+
+Every median comes from marts.rpt_region_summary; the page only arranges and formats them.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,25 @@ from .labels import INDEX_NAMES, REGION_EN, REGION_ORDER
 from .links import province_href, province_link, region_label
 from .rankings import latest_year
 
+MEDIAN_OF = {"PAR": "median_par_score", "SIPAS": "median_sipas_score"}
+
+
+def _ordered(codes: set[str]) -> list[str]:
+    return [code for code in REGION_ORDER if code in codes] + sorted(codes - set(REGION_ORDER))
+
+
+def summaries(marts: Marts) -> dict[tuple[str, int], Row]:
+    """rpt_region_summary by (region, year)."""
+    return {
+        (r["region_code"], r["year"]): r
+        for r in marts.region_summary
+        if r.get("region_code") and r.get("year") is not None
+    }
+
 
 def region_section(marts: Marts) -> str:
     panels = []
+    summary = summaries(marts)
     for index in INDEXES:
         year = latest_year(marts, index)
         if year is None:
@@ -28,10 +47,15 @@ def region_section(marts: Marts) -> str:
             region = r.get("region_code") or marts.region_of(code) or "?"
             tip = f"{marts.label(code, year=year)}: {charts.fmt(r['score'])} ({both('hạng', 'rank')} {r['rank']})"
             groups[region].append((float(r["score"]), tip, province_href(code)))
-        order = [code for code in REGION_ORDER if code in groups] + sorted(set(groups) - set(REGION_ORDER))
         rows = [
-            StripRow(marts.regions.get(code, code), REGION_EN.get(code, code), charts.region_colour(code), groups[code])
-            for code in order
+            StripRow(
+                marts.regions.get(code, code),
+                REGION_EN.get(code, code),
+                charts.region_colour(code),
+                groups[code],
+                median=summary.get((code, year), {}).get(MEDIAN_OF[index]),
+            )
+            for code in _ordered(set(groups))
         ]
         vi, en = INDEX_NAMES[index]
         panels.append(panel(f"{vi} {year}", f"{en} {year}", charts.strip_chart(rows, width=580)))
@@ -41,31 +65,25 @@ def region_section(marts: Marts) -> str:
 
 
 def region_table(marts: Marts) -> str:
-    if not marts.scorecard:
+    summary = summaries(marts)
+    if not summary:
         return ""
-    year = max(r["year"] for r in marts.scorecard if r.get("year") is not None)
-    current = [r for r in marts.scorecard if r.get("year") == year]
-    by_region: dict[str, list[Row]] = defaultdict(list)
-    for r in current:
-        by_region[r.get("region_code") or marts.region_of(r["province_code"]) or "?"].append(r)
+    year = max(y for _, y in summary)
+    current = {code: r for (code, y), r in summary.items() if y == year}
     rows = []
-    for code in [c for c in REGION_ORDER if c in by_region] + sorted(set(by_region) - set(REGION_ORDER)):
-        members = by_region[code]
-
-        def med(column: str, members: list[Row] = members) -> float | None:
-            return charts.median([float(r[column]) for r in members if r.get(column) is not None])
-
-        best = max((r for r in members if r.get("par_score") is not None), key=lambda r: r["par_score"], default=None)
+    for code in _ordered(set(current)):
+        r = current[code]
+        best = r.get("best_par_province_code")
         rows.append(
             (
                 region_label(marts, code),
-                len(members),
-                Raw(charts.fmt(med("par_score"))),
-                Raw(charts.fmt(med("sipas_score"))),
-                Raw(pct(med("on_time_rate"))),
-                Raw(pct(med("online_dossier_rate"))),
-                Raw(pct(med("coverage_rate"))),
-                province_link(marts, best["province_code"], year=year) if best else "–",
+                r.get("provinces"),
+                Raw(charts.fmt(r.get("median_par_score"))),
+                Raw(charts.fmt(r.get("median_sipas_score"))),
+                Raw(pct(r.get("median_on_time_rate"))),
+                Raw(pct(r.get("median_online_dossier_rate"))),
+                Raw(pct(r.get("median_coverage_rate"))),
+                province_link(marts, best, year=year) if best else "–",
             )
         )
     headers = [
