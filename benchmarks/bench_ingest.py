@@ -330,17 +330,18 @@ def measure_dbt(
 YEARS_CHILD = """
 import json, sys, time
 from pathlib import Path
-from reform_etl import ingest, pipeline
+from reform_etl import pipeline
+from reform_etl.warehouse import file_records
 url, landings = sys.argv[1], sys.argv[2:]
 supersede = [0.0]
-step = ingest._supersede
+step = file_records.supersede
 def timed_supersede(*args, **kwargs):
     started = time.perf_counter()
     try:
         return step(*args, **kwargs)
     finally:
         supersede[0] += time.perf_counter() - started
-ingest._supersede = timed_supersede
+file_records.supersede = timed_supersede
 pipeline.prepare(url, run_id="bench-years", trigger="bench", landing=Path(landings[0]))
 per_year, supersede_per_year = [], []
 for n, landing in enumerate(landings):
