@@ -41,10 +41,7 @@ class SourceTable:
     # signatures, a column-number row under the header, a repeated header line), so
     # that rows yielded + total rows + this count = every row after the header.
     skipped_blank_rows: int = 0
-    # For delimited text only: column position -> canonical name, and the header's width,
-    # so a bulk loader can map COPY's positional columns without re-reading the header.
-    positions: dict[int, str] | None = None
-    width: int | None = None
-    # The header as the reader located it (delimited text only), so that the bulk loader
-    # starts after it without sniffing the file a second time.
+    # The header as the reader located it (delimited text only): its column positions and
+    # width let a bulk loader map COPY's positional columns and start after it without
+    # sniffing the file a second time.
     header: Header | None = None

@@ -183,8 +183,6 @@ def open_csv(path: Path, kind: Kind) -> SourceTable:
         header_row=header.number,
         columns=header.columns,
         ignored_columns=header.ignored,
-        positions=dict(header.index_map),
-        width=len(header.header_texts[-1]) if header.header_texts else None,
         header=header,
     )
     table.rows = guarded(_stream(path, encoding, delimiter, header, table), what)

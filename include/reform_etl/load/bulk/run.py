@@ -52,7 +52,7 @@ def eligible(table: SourceTable, kind: k.Kind) -> bool:
     return (
         supported(kind)
         and table.format == "csv"
-        and table.positions is not None
+        and table.header is not None
         and table.encoding in ENCODINGS
         and table.path.stat().st_size >= settings().bulk_min_bytes
     )
@@ -157,6 +157,7 @@ class _BulkLoad:
         self.unloaded: dict[tuple[Any, ...], int] = {}
         self.arrow_types = {c.name: ARROW_TYPES[c.type] for c in kind.columns if c.type in ARROW_TYPES}
         self.identity = Identity(normaliser, self.by_name, self.tally)
+        self.range_column = range_column(kind)  # supersession's key ranges (warehouse.key_ranges)
         available = {*_CONSTANT, "province_code", "source_row", *(c.name for _, c in self.typed)}
         chosen = [c for c in columns if c in available]
         # Fields the same on every row go first (the province usually is): one shared prefix.
@@ -293,7 +294,7 @@ class _BulkLoad:
         self, codes: pa.Array, per_row: dict[str, tuple[pa.Array, str]], constants: dict[str, tuple[object, str]]
     ) -> None:
         """The key ranges of the rows this batch writes, per province (see ``warehouse.key_ranges``)."""
-        column = range_column(self.kind)
+        column = self.range_column
         if column is None:
             return
         if column in constants:
@@ -395,7 +396,7 @@ class _BulkLoad:
                     self.tally.count_written(
                         h.row.get("province_code"), h.row.get("period_label"), h.row.get("period_start"), 1
                     )
-                    if (column := range_column(self.kind)) is not None and h.row.get(column) is not None:
+                    if (column := self.range_column) is not None and h.row.get(column) is not None:
                         value = str(h.row[column])
                         self.tally.widen_range(h.row.get("province_code"), value, value)
             self.tally.rows_written += len(late)

@@ -50,7 +50,7 @@ def layout_of(table: SourceTable) -> _Layout:
     skip = header_end(text, delimiter, header.number)
     bom = len(codecs.BOM_UTF8) if encoding == "utf-8-sig" else 0
     skip_bytes = bom + len(text[:skip].encode("utf-8")) if encoding in ("utf-8", "utf-8-sig") else 0
-    width = table.width or len(header.header_texts[-1])
+    width = len(header.header_texts[-1])
     return _Layout(header, delimiter, width, skip, skip_bytes, header.number + 1)
 
 
