@@ -74,10 +74,15 @@ class BuildPlan:
         return [] if self.full else kind_selectors(self.kinds)
 
     def dbt_args(self) -> list[str]:
-        """``dbt build`` arguments: the whole project, or the changed kinds' models without unit tests."""
+        """``dbt build`` arguments: the whole project, or the changed kinds' models without unit tests.
+
+        A routine build does not rewrite dbt's JSON artifacts (``--no-write-json``): the project
+        is the one the last full build described, and writing the manifest twice costs more
+        than half a second, a sixth of a routine build. The outcomes go to ``audit.dbt_results``.
+        """
         if self.full:
             return ["build"]
-        return ["build", "--select", *self.selectors, "--exclude-resource-type", "unit_test"]
+        return ["build", "--select", *self.selectors, "--exclude-resource-type", "unit_test", "--no-write-json"]
 
     def recorded(self) -> dict[str, str]:
         """The fingerprints this build brings up to date: all on a full build, else the kinds built."""

@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -159,10 +158,6 @@ def store_results(url: str, result: TransformResult, run_id: str | None) -> None
             ((n.unique_id, n.resource_type, n.status, n.failures, n.message, n.execution_time) for n in result.nodes),
         )
         conn.commit()
-
-
-def manifest_path() -> Path:
-    return settings().state_dir / "dbt" / "target" / "manifest.json"
 
 
 def mart_row_counts(url: str) -> dict[str, int]:

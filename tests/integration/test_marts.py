@@ -210,6 +210,37 @@ def test_marts_from_the_sample_and_hand_made_files(built, query):  # type: ignor
     assert "marts.fct_index_scores" not in changed  # nothing else was delivered
 
 
+# (mart, what the copied row gets, a row to copy, the error PostgreSQL must raise)
+BROKEN_RULES = [
+    ("fct_dossier_processing", "received = -1", "true", psycopg.errors.CheckViolation),
+    ("fct_dossier_processing", "on_time_rate = 100.5", "true", psycopg.errors.CheckViolation),
+    ("fct_dossier_processing", "level = 'huyện'", "true", psycopg.errors.CheckViolation),
+    ("fct_dossier_processing", "received_online = received + 1", "received is not null", psycopg.errors.CheckViolation),
+    ("fct_dossier_processing", "period_end = null", "true", psycopg.errors.NotNullViolation),
+    ("rpt_restated_34", "coverage_rate = -0.01", "true", psycopg.errors.CheckViolation),
+    (
+        "rpt_province_scorecard",
+        "par_rank = par_provinces_ranked + 1",
+        "par_rank is not null",
+        psycopg.errors.CheckViolation,
+    ),
+]
+
+
+@pytest.mark.parametrize(("mart", "change", "where", "error"), BROKEN_RULES)
+def test_marts_refuse_rows_that_break_their_column_rules(built, mart, change, where, error):  # type: ignore[no-untyped-def]
+    """Counts, percentages, code lists and part-of-whole rules are the marts' contract
+    constraints, so PostgreSQL itself refuses a row that breaks one (a build that produced such
+    a row fails and leaves the published table as it was)."""
+    url, _, _ = built
+    with psycopg.connect(url) as conn:
+        conn.execute(f"create temporary table candidate as select * from marts.{mart} where {where} limit 1")
+        assert conn.execute(f"update candidate set {change}").rowcount == 1
+        with pytest.raises(error):
+            conn.execute(f"insert into marts.{mart} select * from candidate")
+        conn.rollback()
+
+
 def test_bi_reader_sees_documented_marts_and_audit_only(built):  # type: ignore[no-untyped-def]
     url, _, _ = built
     with psycopg.connect(url, autocommit=True) as conn:

@@ -18,7 +18,14 @@ def test_a_new_warehouse_and_a_changed_project_get_a_full_build() -> None:
 def test_a_routine_build_selects_the_changed_kinds_without_seeds_or_unit_tests() -> None:
     plan = decide({**BUILT, kind_scope("dossiers"): "d2"}, BUILT)
     assert not plan.full and plan.kinds == ("dossiers",)
-    assert plan.dbt_args() == ["build", "--select", "source:raw.dossiers+", "--exclude-resource-type", "unit_test"]
+    assert plan.dbt_args() == [
+        "build",
+        "--select",
+        "source:raw.dossiers+",
+        "--exclude-resource-type",
+        "unit_test",
+        "--no-write-json",
+    ]
     # Only what was built is remembered: index_scores keeps its earlier fingerprint.
     assert plan.recorded() == {kind_scope("dossiers"): "d2"}
 
