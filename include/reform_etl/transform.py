@@ -95,7 +95,10 @@ def run_dbt(url: str, args: Sequence[str]) -> TransformResult:
 
     project = settings().dbt_project_dir
     with temporary_environment(dbt_environment(url) | {"REFORM_PG_ROLE": dbt_role(url)}):
-        outcome = dbtRunner().invoke([*args, "--project-dir", str(project), "--quiet"])
+        # No console log: the outcome comes back as results (and TransformFailed's message), and
+        # dbt formats a console line for every event even when --quiet then drops it. The
+        # debug log stays in the state folder's dbt/logs/dbt.log.
+        outcome = dbtRunner().invoke([*args, "--project-dir", str(project), "--log-level", "none"])
     if outcome.exception is not None:
         raise TransformFailed(f"dbt {' '.join(args)} could not run: {outcome.exception}")
     nodes: list[NodeResult] = []
