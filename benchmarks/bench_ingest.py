@@ -189,6 +189,15 @@ def fresh_database(server_url: str, name: str) -> str:
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def drop_database(url: str) -> None:
+    """Drop a database a section is done with, then checkpoint: what autovacuum and the
+    checkpointer would still do for it must not run during the next section's timings."""
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{url.rsplit("/", 1)[1]}" with (force)')
+        conn.execute("checkpoint")
+
+
 def measure_copy(url: str, path: Path) -> float:
     columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
     with psycopg.connect(url) as conn:
@@ -495,9 +504,12 @@ def side_by_side(args: argparse.Namespace, root: Path, server_url: str) -> dict[
         big_landing = root / "landing-large"
         (big_landing / "dossiers").mkdir(parents=True)
         write_dossiers(big_landing / "dossiers" / "40_2024-03.csv", args.rows * args.large_factor, seed=3)
-        large = measure_ingest(fresh_database(server_url, "bench_large"), big_landing)
+        large_url = fresh_database(server_url, "bench_large")
+        large = measure_ingest(large_url, big_landing)
         print(f"large ingest {large['seconds']:.1f} s, {large['peak_rss_mb']:.0f} MB peak", file=sys.stderr)
         shutil.rmtree(big_landing)
+        drop_database(large_url)
+    drop_database(url)
 
     return {
         "rows": args.rows,
@@ -527,8 +539,10 @@ def national_year(args: argparse.Namespace, root: Path, server_url: str) -> dict
     files = write_national_year(landing, rows)
     size = sum(f.stat().st_size for f in (landing / "dossiers").iterdir())
     print(f"national year: {files} files, {size / 2**30:.2f} GB in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-    floor = measure_national_floor(fresh_database(server_url, "bench_national_floor"), landing)
+    floor_url = fresh_database(server_url, "bench_national_floor")
+    floor = measure_national_floor(floor_url, landing)
     print(f"national year floor: {floor}", file=sys.stderr)
+    drop_database(floor_url)
     url = fresh_database(server_url, "bench_national")
     outcome = measure_national_year(url, landing, root)
     summary = outcome["summary"]
@@ -544,6 +558,7 @@ def national_year(args: argparse.Namespace, root: Path, server_url: str) -> dict
             "incremental_vs_full": round(times["incremental"] / times["full_refresh"], 3),
         }
     shutil.rmtree(landing)
+    drop_database(url)
     return {
         **dbt,
         "national_year_rows": summary.get("rows_read"),
