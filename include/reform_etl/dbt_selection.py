@@ -76,11 +76,11 @@ class BuildPlan:
     def dbt_args(self) -> list[str]:
         """``dbt build`` arguments: the whole project, or the changed kinds' models without unit tests.
 
-        A routine build runs only when the project is the one the last full build built, so it
-        leaves out what depends on the project alone: the staging views (a view's definition is
-        its SQL; re-creating it costs about 0.2 s at the head of every chain) and dbt's JSON
-        artifacts (``--no-write-json``; writing the manifest twice costs more than half a
-        second). The outcomes go to ``audit.dbt_results`` either way.
+        A routine build runs only when the project is the one the last full build built, so
+        dbt's JSON artifacts would describe the same project again: it leaves them out
+        (``--no-write-json``; writing the manifest twice costs more than half a second). The
+        outcomes go to ``audit.dbt_results`` either way. The staging views stay in: excluding
+        them would also drop their data tests, which check the changed deliveries' rows.
         """
         if self.full:
             return ["build"]
@@ -88,8 +88,6 @@ class BuildPlan:
             "build",
             "--select",
             *self.selectors,
-            "--exclude",
-            "config.materialized:view",
             "--exclude-resource-type",
             "unit_test",
             "--no-write-json",

@@ -22,8 +22,6 @@ def test_a_routine_build_selects_the_changed_kinds_without_seeds_or_unit_tests()
         "build",
         "--select",
         "source:raw.dossiers+",
-        "--exclude",
-        "config.materialized:view",
         "--exclude-resource-type",
         "unit_test",
         "--no-write-json",
