@@ -25,3 +25,13 @@
 {% macro strict_sum(expr) -%}
     case when count({{ expr }}) = count(*) then sum({{ expr }}) end
 {%- endmacro %}
+
+{#- The file_id of a group's latest row in delivery order: the highest delivery_key, then the
+    later source row, then the higher file_id. One max over a text array, zero-padded so that
+    text order is number order: a comparison per row, where an ordered array_agg sorted an
+    array per group (about 50 s of 70 s for the monthly dossier model on ten million rows). -#}
+{% macro latest_file_id() -%}
+    (max(array[
+        delivery_key collate "C", lpad(source_row::text, 20, '0'), lpad(file_id::text, 20, '0')
+    ]))[3]::bigint
+{%- endmacro %}

@@ -16,7 +16,7 @@ with catalogue as (
         cast(sum(dossiers_total) as bigint) as dossiers_total,
         cast(sum(dossiers_online) as bigint) as dossiers_online,
         -- the latest delivery among the period's procedures, in delivery order
-        (array_agg(file_id order by delivery_key desc, source_row desc))[1] as file_id
+        {{ latest_file_id() }} as file_id
     from {{ ref('int_online_services__current') }}
     group by province_code, period_label, period_start, period_end
 ),
