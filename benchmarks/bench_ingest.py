@@ -181,9 +181,13 @@ def measure_national_floor(url: str, landing: Path) -> dict[str, float]:
     return {"copy_s": copied, "aggregate_s": total - copied, "seconds": total}
 
 
+def admin_url(url: str) -> str:
+    """The server's maintenance database, from which databases are created and dropped."""
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
 def fresh_database(server_url: str, name: str) -> str:
-    admin = server_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(admin_url(server_url), autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
         conn.execute(f'create database "{name}"')
     return server_url.rsplit("/", 1)[0] + f"/{name}"
@@ -192,8 +196,7 @@ def fresh_database(server_url: str, name: str) -> str:
 def drop_database(url: str) -> None:
     """Drop a database a section is done with, then checkpoint: what autovacuum and the
     checkpointer would still do for it must not run during the next section's timings."""
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
         conn.execute(f'drop database if exists "{url.rsplit("/", 1)[1]}" with (force)')
         conn.execute("checkpoint")
 
