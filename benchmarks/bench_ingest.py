@@ -144,7 +144,18 @@ def measure_national_year(url: str, landing: Path, root: Path) -> dict[str, Any]
     if done.returncode != 0:
         raise SystemExit(f"national-year run failed ({done.returncode}):\n{done.stderr[-4000:]}")
     summary = json.loads(done.stdout)
-    return {"seconds": elapsed, "summary": summary}
+    return {"seconds": elapsed, "summary": summary, "slowest_nodes": slowest_dbt_nodes(url)}
+
+
+def slowest_dbt_nodes(url: str, count: int = 6) -> dict[str, float]:
+    """The build's slowest nodes (seconds), where the transform stage's time went."""
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "select regexp_replace(unique_id, '^[a-z_]+\\.reform_cchc\\.', ''), execution_time "
+            "from audit.dbt_results order by execution_time desc limit %s",
+            (count,),
+        ).fetchall()
+    return {name: round(float(seconds), 1) for name, seconds in rows}
 
 
 # The floor's monthly aggregate: what fct_dossier_processing reports per unit, month, level and
@@ -570,6 +581,7 @@ def national_year(args: argparse.Namespace, root: Path, server_url: str) -> dict
         "national_year_files_by_status": summary.get("files_by_status"),
         "national_year_s": round(outcome["seconds"], 1),
         "national_year_stage_s": summary.get("stage_seconds"),
+        "national_year_slowest_dbt_s": outcome["slowest_nodes"],
         "national_year_floor_s": {k: round(v, 1) for k, v in floor.items()},
         "national_year_vs_floor": round(outcome["seconds"] / floor["seconds"], 2),
     }

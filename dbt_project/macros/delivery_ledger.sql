@@ -36,11 +36,12 @@
 {%- endmacro %}
 
 {#- What this run of ``model`` does, fixed once when the model is compiled:
-    {'rebuild': bool, 'batch': n, 'deliveries': [(file_id, delivery_key), ...]}.
+    {'rebuild': bool, 'batch': n, 'deliveries': [(file_id, delivery_key), ...], 'alone': [file_id, ...]}.
     rebuild: read every delivery of ``kind`` that has rows (a full build, or a delivery moved
-    or left since it was consumed); otherwise only those not in the ledger. The same facts
-    go to temporary tables for the post-hook (record_consumed), which cannot see the model's
-    variables. -#}
+    or left since it was consumed); otherwise only those not in the ledger. alone: in a
+    rebuild, the deliveries that share no key with another (files_alone); empty otherwise.
+    The same facts go to temporary tables for the post-hook (record_consumed), which cannot
+    see the model's variables. -#}
 {% macro plan_increment(model, kind) -%}
     {%- if not execute -%}{{ return({'rebuild': true, 'batch': 0, 'deliveries': []}) }}{%- endif -%}
     {%- do ensure_ledger(model) -%}
@@ -71,7 +72,30 @@
         ~ ('' if rebuild else ' and not exists (select 1 from ' ~ consumed ~ ' as c where c.file_id = f.file_id)')
     ) -%}
     {%- set rows = run_query('select file_id, delivery_key from pg_temp.' ~ consuming ~ ' order by file_id').rows -%}
-    {{- return({'rebuild': rebuild, 'batch': batch, 'deliveries': rows | list}) -}}
+    {%- set alone = files_alone(consuming) if rebuild and rows | length > 0 else [] -%}
+    {{- return({'rebuild': rebuild, 'batch': batch, 'deliveries': rows | list, 'alone': alone}) -}}
+{%- endmacro %}
+
+{#- Of the deliveries in the temporary table ``consuming``, those that share no key with any
+    other: in each of their provinces, their key range (audit.file_key_ranges, recorded by
+    the load) meets no other delivery's range. A key repeated within a file never reaches raw
+    (the load rejects the repeat), so every row of such a file is the current version of its
+    key, with nothing to rank. One delivery without a range (loaded before ranges were kept)
+    could hold any key, so then no file counts as alone. -#}
+{% macro files_alone(consuming) -%}
+    {%- set ranges = source('audit', 'file_key_ranges') -%}
+    {%- set found = run_query(
+        'with planned as (select file_id from pg_temp.' ~ consuming ~ '),'
+        ~ ' ranged as (select r.file_id, r.province_code, r.min_key, r.max_key'
+        ~ ' from ' ~ ranges ~ ' as r inner join planned as p on p.file_id = r.file_id)'
+        ~ ' select p.file_id from planned as p'
+        ~ ' where not exists (select 1 from planned as u where not exists (select 1 from ranged as r where r.file_id = u.file_id))'
+        ~ ' and not exists (select 1 from ranged as a inner join ranged as b'
+        ~ ' on b.province_code = a.province_code and b.file_id <> a.file_id'
+        ~ ' and b.min_key <= a.max_key and b.max_key >= a.min_key where a.file_id = p.file_id)'
+        ~ ' order by p.file_id'
+    ) -%}
+    {{- return(found.columns[0].values() | map('int') | list) -}}
 {%- endmacro %}
 
 {#- Post-hook: the set read by this run goes into the ledger with the run's batch, in the

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from reform_etl import pipeline
+from reform_etl.config import settings
 from reform_etl.transform import run_dbt
 
 from . import marts_fixtures as fx
@@ -173,3 +174,39 @@ def test_incremental_dossier_records_follow_each_delivery(warehouse_url, landing
     # -- and a full refresh computes the same from scratch (earlier_months included)
     _build(url, "--full-refresh")
     assert _contents(url) == incremental
+
+
+# January 2026: numbers no other delivery of the province uses, so its key range meets none.
+JANUARY = (
+    "22_2026-01.csv",
+    [
+        "QN-2001,1.001450,Đăng ký đất đai,Cấp tỉnh,Trực tuyến,05/01/2026 08:00,12/01/2026 17:00,09/01/2026 10:00",
+        "QN-2002,2.001584,Cấp bản sao văn bằng,Cấp xã,Trực tiếp,06/01/2026 09:00,13/01/2026 17:00,",
+    ],
+)
+
+
+def _compiled_current_model() -> str:
+    compiled = settings().state_dir / "dbt" / "target" / "compiled" / "reform_cchc" / "models" / "intermediate"
+    return (compiled / "int_dossier_records__current.sql").read_text(encoding="utf-8")
+
+
+def test_a_rebuild_takes_a_delivery_that_shares_no_key_as_it_is(warehouse_url, landing, query):  # type: ignore[no-untyped-def]
+    """The rebuild's shortcut (no ranking for a file whose key ranges meet no other file's)
+    gives the table the ranking of every version gives."""
+    url = warehouse_url
+    _ingest(url, landing, AUGUST, SEPTEMBER, OCTOBER, JANUARY)
+    ids = dict(query(url, "select regexp_replace(path, '^.*/', ''), file_id from audit.file_ingestions"))
+    pipeline.transform(url, run_id=pipeline.new_run_id("test"))
+    # only January stands alone: October re-delivers dossiers of August and September
+    assert f"where d.file_id in ({ids[JANUARY[0]]})" in _compiled_current_model()
+    shortcut = _contents(url)
+    assert ("22", "QN-2002") in {r[:2] for r in shortcut["intermediate.int_dossier_records__current"]}
+
+    # A delivery without a recorded range (loaded before ranges were kept) could hold any key:
+    # then no file stands alone, and every version is ranked.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("delete from audit.file_key_ranges where file_id = %s", (ids[AUGUST[0]],))
+    _build(url, "--full-refresh")
+    assert "a key only one delivery holds" not in _compiled_current_model()
+    assert _contents(url) == shortcut

@@ -48,9 +48,18 @@
 -- After a full build the table is vacuumed and analysed at once (≈ 0.2 s per million rows).
 -- Otherwise autovacuum takes the freshly written table up during a later run, and dbt's
 -- COMMENT ON (persist_docs, on every run) waits for it: up to deadlock_timeout, 1 s.
+--
+-- In a rebuild, the deliveries that share no key with any other (plan.alone, from the loads'
+-- key ranges; every file of a national year of monthly exports) skip the ranking: each of their
+-- rows is its dossier's only version. Ranking ten million rows means sorting them, most of a
+-- full build's time.
 -- depends_on: {{ ref('stg_audit__file_ingestions') }} (read by plan_increment when compiled)
+-- depends_on: {{ source('audit', 'file_key_ranges') }} (likewise)
 {% set plan = plan_increment(this, 'dossiers') %}
 {% set incremental_merge = is_incremental() and not plan.rebuild %}
+{% set alone = plan.get('alone', []) %}
+{% set ranked_files = [] %}
+{% for row in plan.deliveries if (row[0] | int) not in alone %}{% do ranked_files.append(row[0] | int) %}{% endfor %}
 with deliveries as (
     {% if plan.deliveries %}
     select d.file_id, d.delivery_key
@@ -76,9 +85,11 @@ new_versions as (
         '{}'::date[] as carried_months
     from {{ ref('stg_raw__dossiers') }} as d
     inner join deliveries as f on f.file_id = d.file_id
-    {% if plan.deliveries %}
     -- the same files as literals, so that raw's file_id index finds their rows
-    where d.file_id in ({% for row in plan.deliveries %}{{ row[0] }}{% if not loop.last %}, {% endif %}{% endfor %})
+    {% if ranked_files %}
+    where d.file_id in ({{ ranked_files | join(', ') }})
+    {% else %}
+    where false
     {% endif %}
 ),
 
@@ -123,12 +134,53 @@ ranked as (
     from versions as v
 ),
 
-latest as (
+winners as (
     select
         r.*,
         r.version_months || r.held_months as known_months
     from ranked as r
     where r.delivery_rank = 1
+),
+
+latest as (
+    select
+        province_code,
+        dossier_id,
+        file_id,
+        source_row,
+        delivery_key,
+        level,
+        channel,
+        received_at,
+        due_at,
+        completed_at,
+        month_start,
+        case
+            -- the common case, one version or all in one month, without a subquery per row
+            when known_months <@ array[month_start] then '{}'::date[]
+            else array(select distinct m from unnest(known_months) as m where m <> month_start order by m)
+        end as earlier_months
+    from winners
+    {% if alone %}
+    union all
+    -- a key only one delivery holds: its row, the only version, and no other month
+    select
+        d.province_code,
+        d.dossier_id,
+        d.file_id,
+        d.source_row,
+        f.delivery_key collate "C",
+        d.level,
+        d.channel,
+        d.received_at,
+        d.due_at,
+        d.completed_at,
+        date_trunc('month', d.received_at)::date,
+        '{}'::date[]
+    from {{ ref('stg_raw__dossiers') }} as d
+    inner join deliveries as f on f.file_id = d.file_id
+    where d.file_id in ({{ alone | join(', ') }})
+    {% endif %}
 )
 
 select
@@ -144,11 +196,7 @@ select
     due_at,
     completed_at,
     month_start,
-    case
-        -- the common case, one version or all in one month, without a subquery per row
-        when known_months <@ array[month_start] then '{}'::date[]
-        else array(select distinct m from unnest(known_months) as m where m <> month_start order by m)
-    end as earlier_months,
+    earlier_months,
     case
         when completed_at is null then null
         when due_at is null then 'on_time'
