@@ -199,7 +199,7 @@ def test_a_rebuild_takes_a_delivery_that_shares_no_key_as_it_is(warehouse_url, l
     ids = dict(query(url, "select regexp_replace(path, '^.*/', ''), file_id from audit.file_ingestions"))
     pipeline.transform(url, run_id=pipeline.new_run_id("test"))
     # only January stands alone: October re-delivers dossiers of August and September
-    assert f"where d.file_id in ({ids[JANUARY[0]]})" in _compiled_current_model()
+    assert f"where file_id in ({ids[JANUARY[0]]})" in _compiled_current_model()
     shortcut = _contents(url)
     assert ("22", "QN-2002") in {r[:2] for r in shortcut["intermediate.int_dossier_records__current"]}
 

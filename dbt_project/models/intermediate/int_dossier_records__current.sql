@@ -58,6 +58,10 @@
 {% set plan = plan_increment(this, 'dossiers') %}
 {% set incremental_merge = is_incremental() and not plan.rebuild %}
 {% set alone = plan.get('alone', []) %}
+{% set version_columns = [
+    'province_code', 'dossier_id', 'file_id', 'source_row', 'delivery_key', 'level', 'channel',
+    'received_at', 'due_at', 'completed_at', 'month_start',
+] %}
 {% set ranked_files = [] %}
 {% for row in plan.deliveries if (row[0] | int) not in alone %}{% do ranked_files.append(row[0] | int) %}{% endfor %}
 with deliveries as (
@@ -69,7 +73,9 @@ with deliveries as (
     {% endif %}
 ),
 
-new_versions as (
+-- every version the run reads (not materialized: each reader below names its files, as
+-- literals, so that raw's file_id index finds their rows)
+delivered as not materialized (
     select
         d.file_id,
         d.source_row,
@@ -81,13 +87,18 @@ new_versions as (
         d.due_at,
         d.completed_at,
         f.delivery_key collate "C" as delivery_key,
-        date_trunc('month', d.received_at)::date as month_start,
-        '{}'::date[] as carried_months
+        date_trunc('month', d.received_at)::date as month_start
     from {{ ref('stg_raw__dossiers') }} as d
     inner join deliveries as f on f.file_id = d.file_id
-    -- the same files as literals, so that raw's file_id index finds their rows
+),
+
+new_versions as (
+    select
+        v.*,
+        '{}'::date[] as carried_months
+    from delivered as v
     {% if ranked_files %}
-    where d.file_id in ({{ ranked_files | join(', ') }})
+    where v.file_id in ({{ ranked_files | join(', ') }})
     {% else %}
     where false
     {% endif %}
@@ -144,17 +155,7 @@ winners as (
 
 latest as (
     select
-        province_code,
-        dossier_id,
-        file_id,
-        source_row,
-        delivery_key,
-        level,
-        channel,
-        received_at,
-        due_at,
-        completed_at,
-        month_start,
+        {{ version_columns | join(', ') }},
         case
             -- the common case, one version or all in one month, without a subquery per row
             when known_months <@ array[month_start] then '{}'::date[]
@@ -165,21 +166,10 @@ latest as (
     union all
     -- a key only one delivery holds: its row, the only version, and no other month
     select
-        d.province_code,
-        d.dossier_id,
-        d.file_id,
-        d.source_row,
-        f.delivery_key collate "C",
-        d.level,
-        d.channel,
-        d.received_at,
-        d.due_at,
-        d.completed_at,
-        date_trunc('month', d.received_at)::date,
+        {{ version_columns | join(', ') }},
         '{}'::date[]
-    from {{ ref('stg_raw__dossiers') }} as d
-    inner join deliveries as f on f.file_id = d.file_id
-    where d.file_id in ({{ alone | join(', ') }})
+    from delivered
+    where file_id in ({{ alone | join(', ') }})
     {% endif %}
 )
 
