@@ -51,11 +51,17 @@
     {% endset %}
     {% set touched = rows_of(touched_sql) %}
 {% endif %}
-with current_records as (
+with places as (
+    {{ delivery_places() }}
+),
+
+current_records as (
     select
         c.*,
-        (c.month_start + interval '1 month')::date as next_month_start
+        (c.month_start + interval '1 month')::date as next_month_start,
+        p.delivery_place
     from {{ ref('int_dossier_records__current') }} as c
+    left join places as p on p.file_id = c.file_id
     {% if is_incremental() %}
     where
         {% if recompute_all %}
@@ -89,13 +95,30 @@ monthly as (
             ))::numeric,
             4
         ) as median_processing_days,
-        -- the latest delivery among the month's dossiers, in delivery order
-        {{ latest_file_id() }} as file_id
+        max(delivery_place) as latest_place
     from current_records
     group by province_code, month_start, next_month_start, level, channel
 )
 
-select * from monthly
+select
+    m.province_code,
+    m.period_label,
+    m.period_start,
+    m.period_end,
+    m.level,
+    m.channel,
+    m.received,
+    m.received_online,
+    m.resolved_early,
+    m.resolved_on_time,
+    m.resolved_late,
+    m.pending_within_deadline,
+    m.pending_overdue,
+    m.median_processing_days,
+    -- the latest delivery among the month's dossiers, in delivery order
+    p.file_id
+from monthly as m
+left join places as p on p.delivery_place = m.latest_place
 {% if is_incremental() and touched %}
 union all
 -- the placeholders of touched months left empty (deleted again by the post-hook)

@@ -1,24 +1,48 @@
 -- Online public services per province and period, from two sources kept apart by `source`:
 --   catalogue - counted from the procedure catalogue (one row per procedure);
 --   summary   - the counts a province sends when it has no catalogue.
-with catalogue as (
+with places as (
+    {{ delivery_places() }}
+),
+
+catalogue_groups as (
     select
-        province_code,
-        period_label,
-        period_start,
-        period_end,
+        s.province_code,
+        s.period_label,
+        s.period_start,
+        s.period_end,
         'catalogue'::text as source,
         count(*) as procedures_total,
-        count(*) filter (where online_mode in ('toan_trinh', 'mot_phan')) as procedures_online,
-        count(*) filter (where online_mode = 'toan_trinh') as procedures_full_online,
-        count(*) filter (where online_mode = 'mot_phan') as procedures_partial_online,
-        count(*) filter (where on_national_portal) as procedures_on_national_portal,
-        cast(sum(dossiers_total) as bigint) as dossiers_total,
-        cast(sum(dossiers_online) as bigint) as dossiers_online,
+        count(*) filter (where s.online_mode in ('toan_trinh', 'mot_phan')) as procedures_online,
+        count(*) filter (where s.online_mode = 'toan_trinh') as procedures_full_online,
+        count(*) filter (where s.online_mode = 'mot_phan') as procedures_partial_online,
+        count(*) filter (where s.on_national_portal) as procedures_on_national_portal,
+        cast(sum(s.dossiers_total) as bigint) as dossiers_total,
+        cast(sum(s.dossiers_online) as bigint) as dossiers_online,
+        max(p.delivery_place) as latest_place
+    from {{ ref('int_online_services__current') }} as s
+    left join places as p on p.file_id = s.file_id
+    group by s.province_code, s.period_label, s.period_start, s.period_end
+),
+
+catalogue as (
+    select
+        g.province_code,
+        g.period_label,
+        g.period_start,
+        g.period_end,
+        g.source,
+        g.procedures_total,
+        g.procedures_online,
+        g.procedures_full_online,
+        g.procedures_partial_online,
+        g.procedures_on_national_portal,
+        g.dossiers_total,
+        g.dossiers_online,
         -- the latest delivery among the period's procedures, in delivery order
-        {{ latest_file_id() }} as file_id
-    from {{ ref('int_online_services__current') }}
-    group by province_code, period_label, period_start, period_end
+        p.file_id
+    from catalogue_groups as g
+    left join places as p on p.delivery_place = g.latest_place
 ),
 
 summary as (
