@@ -192,16 +192,21 @@ def measure_national_floor(url: str, landing: Path) -> dict[str, float]:
     return {"copy_s": copied, "aggregate_s": total - copied, "seconds": total}
 
 
+def database_url(url: str, name: str) -> str:
+    """The URL of database ``name`` on the server ``url`` points at."""
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
 def admin_url(url: str) -> str:
     """The server's maintenance database, from which databases are created and dropped."""
-    return url.rsplit("/", 1)[0] + "/postgres"
+    return database_url(url, "postgres")
 
 
 def fresh_database(server_url: str, name: str) -> str:
     with psycopg.connect(admin_url(server_url), autocommit=True) as conn:
         conn.execute(f'drop database if exists "{name}" with (force)')
         conn.execute(f'create database "{name}"')
-    return server_url.rsplit("/", 1)[0] + f"/{name}"
+    return database_url(server_url, name)
 
 
 def drop_database(url: str) -> None:
