@@ -424,3 +424,18 @@ def test_csv_module_reference_is_what_the_row_reader_uses() -> None:
     # Guard for the test above: the row reader numbers records by physical line.
     reader = csv.reader(io.StringIO("a\r\n\r\nb\rc\n", newline=""))
     assert [(r, reader.line_num) for r in reader] == [(["a"], 1), ([], 2), (["b"], 3), (["c"], 4)]
+
+
+def test_a_million_distinct_keys_raise_almost_no_false_candidates() -> None:
+    # Each false candidate costs a read of every row the file has written so far.
+    ids = pa.array([f"H40.2403-{i:08d}" for i in range(1_000_000)])
+    province = pa.array(["40"] * len(ids))
+    hashes = key_hash([province, ids])
+    seen = SeenKeys()
+    flags = np.concatenate([seen.repeats(hashes[i : i + 100_000]) for i in range(0, len(hashes), 100_000)])
+    assert int(flags.sum()) <= 2
+
+
+def test_the_repeat_filter_refuses_a_size_its_hash_cannot_index() -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        SeenKeys(words=3000)
