@@ -160,6 +160,15 @@ class Settings(BaseSettings):
         ge=0,
         description="Record-level CSV files from this size take the streaming bulk path",
     )
+    ingest_workers: int = setting(
+        "REFORM_INGEST_WORKERS",
+        "a whole number from 0 to 32; 0 chooses by the landing's size",
+        default=0,
+        ge=0,
+        le=32,
+        description="Files reform-etl run and ingest load in parallel (processes); 0: one per core, "
+        "at most 4, when the files to load hold 64 MiB or more, else one",
+    )
     volume_factor: float = setting(
         "REFORM_VOLUME_FACTOR",
         "a number above 1",

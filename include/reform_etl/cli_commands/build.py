@@ -16,6 +16,17 @@ from rich.table import Table
 from ..config import settings
 from .common import EXIT_DBT, FullBuildOption, JsonOption, LandingOption, console, out, reachable_warehouse_url
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        max=32,
+        help="Files loaded in parallel (processes). Default REFORM_INGEST_WORKERS; 0 chooses: one per core "
+        "(at most 4) when the files hold 64 MiB or more, else one.",
+        show_default=False,
+    ),
+]
+
 if TYPE_CHECKING:  # imported where used, so that a command loads only what it needs
     from ..ingest import IngestResult
     from ..pipeline import RunSummary
@@ -44,7 +55,7 @@ def run(
     landing: LandingOption = None,
     as_json: JsonOption = False,
     skip_transform: Annotated[bool, typer.Option(help="Load only; do not run dbt.")] = False,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="Files loaded in parallel (processes).")] = 1,
+    workers: WorkersOption = None,
     full_build: FullBuildOption = False,
 ) -> None:
     """Ingest, validate and load every file, build the marts with dbt, write the data-quality report.
@@ -63,10 +74,16 @@ def run(
     pipeline.prepare(url, run_id=run_id, trigger="cli", landing=landing)
     summary = pipeline.RunSummary(run_id=run_id)
     files = pipeline.discover(landing)
+    summary.workers = pipeline.workers_for(files, workers)
     started = time.perf_counter()
     with _Progress(len(files), "Ingesting", quiet=as_json) as progress:
-        summary.files = pipeline.ingest_all(
-            url, landing, run_id=run_id, on_file=progress.file_done, on_rows=progress.rows_read, workers=workers
+        summary.files = pipeline.ingest_files(
+            url,
+            files,
+            run_id=run_id,
+            on_file=progress.file_done,
+            on_rows=progress.rows_read,
+            workers=summary.workers,
         )
     summary.stage_seconds["ingest"] = time.perf_counter() - started
     if not skip_transform:
@@ -148,7 +165,7 @@ class _Progress:
 def ingest(
     landing: LandingOption = None,
     as_json: JsonOption = False,
-    workers: Annotated[int, typer.Option(min=1, max=32, help="Files loaded in parallel (processes).")] = 1,
+    workers: WorkersOption = None,
 ) -> None:
     """Ingest, validate and load the landing folder without running dbt."""
     run(landing=landing, as_json=as_json, skip_transform=True, workers=workers)
