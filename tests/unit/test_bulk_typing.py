@@ -20,7 +20,7 @@ from reform_etl.load.bulk.cells import Cells, NotBulkable, OddValues, refuse_lin
 from reform_etl.load.bulk.pgcopy import Tuples
 from reform_etl.load.bulk.repeats import SeenKeys, key_hash
 from reform_etl.load.bulk.row_sorting import RowSorting
-from reform_etl.load.bulk.source import batches, header_end, layout_of
+from reform_etl.load.bulk.source import BLOCK_BYTES, batches, header_end, layout_of
 from reform_etl.load.normalise import PARSERS
 from reform_etl.readers import open_table
 from reform_etl.readers.model import SourceTable
@@ -397,6 +397,19 @@ def test_reading_gives_the_csv_module_cells_and_line_numbers(
     expected = [r or [""] * len(HEADER) for r in records[table.header_row :]]
     assert layout.first_line == table.header_row + 1
     assert got == expected
+
+
+def test_a_file_of_many_blocks_reads_in_file_order(tmp_path: Path) -> None:
+    # pyarrow parses blocks on its own threads; the batches must still follow the file.
+    path = tmp_path / "40_2025-03.csv"
+    rows = [[f"H{i}", *TRICKY[i % len(TRICKY)][1:]] for i in range(100_000)]
+    write_csv(path, HEADER, rows)
+    assert path.stat().st_size > 3 * BLOCK_BYTES
+    table = open_table(path, k.DOSSIERS)
+    got: list[str] = []
+    for batch in batches(table, layout_of(table)):
+        got += batch.column(0).to_pylist()
+    assert got == [r[0] for r in rows]
 
 
 def test_quoted_line_breaks_and_ragged_rows_are_not_bulkable(tmp_path: Path) -> None:
