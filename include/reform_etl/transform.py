@@ -134,6 +134,11 @@ def build(url: str, *, run_id: str | None = None, select: Sequence[str] = (), fu
     log.info("dbt build: %s", plan.reason)
     if plan.nothing_to_do:
         return TransformResult(command="build (nothing changed)", success=True, nodes=[])
+    from .kinds import KINDS
+    from .warehouse.raw_lookups import prepare_file_lookups
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        prepare_file_lookups(conn, sorted(KINDS) if plan.full else plan.kinds)
     result = _build(url, plan.dbt_args(), run_id)
     dbt_selection.record_build(url, plan, run_id=run_id)
     return result
