@@ -73,6 +73,11 @@ class BuildPlan:
     def selectors(self) -> list[str]:
         return [] if self.full else kind_selectors(self.kinds)
 
+    @property
+    def kinds_read(self) -> list[str]:
+        """The kinds whose raw tables the build reads: all of them in a full build."""
+        return sorted(KINDS) if self.full else list(self.kinds)
+
     def dbt_args(self) -> list[str]:
         """``dbt build`` arguments: the whole project, or the changed kinds' models without unit tests.
 

@@ -134,11 +134,9 @@ def build(url: str, *, run_id: str | None = None, select: Sequence[str] = (), fu
     log.info("dbt build: %s", plan.reason)
     if plan.nothing_to_do:
         return TransformResult(command="build (nothing changed)", success=True, nodes=[])
-    from .kinds import KINDS
-    from .warehouse.raw_lookups import prepare_file_lookups
+    from .warehouse.raw_lookups import prepare_for_build
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        prepare_file_lookups(conn, sorted(KINDS) if plan.full else plan.kinds)
+    prepare_for_build(url, plan.kinds_read)
     result = _build(url, plan.dbt_args(), run_id)
     dbt_selection.record_build(url, plan, run_id=run_id)
     return result

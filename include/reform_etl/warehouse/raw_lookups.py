@@ -39,3 +39,10 @@ def _has_statistics(conn: psycopg.Connection, kind: str) -> bool:
         (kind,),
     ).fetchone()
     return bool(row and row[0])
+
+
+def prepare_for_build(url: str, kinds: Iterable[str]) -> None:
+    """:func:`prepare_file_lookups` on its own connection, as the warehouse's login user (the
+    tables' owner), before dbt reads these kinds' raw tables."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        prepare_file_lookups(conn, kinds)
