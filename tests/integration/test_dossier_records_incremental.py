@@ -175,6 +175,13 @@ def test_incremental_dossier_records_follow_each_delivery(warehouse_url, landing
     _build(url, "--full-refresh")
     assert _contents(url) == incremental
 
+    # -- the table itself refuses a version without its key or month (no data test reads it whole)
+    for column in ("dossier_id", "month_start"):
+        with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.NotNullViolation, match=column):
+            conn.execute(
+                f"update intermediate.int_dossier_records__current set {column} = null where dossier_id = 'QN-0801'"
+            )
+
 
 # January 2026: numbers no other delivery of the province uses, so its key range meets none.
 JANUARY = (
