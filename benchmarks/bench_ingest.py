@@ -18,7 +18,7 @@ each):
   adding nothing), i.e. dbt's fixed cost;
 - ``pandas_vs_ingest``: ``read_csv`` + ``to_sql(method="multi")`` against the project's
   ingest, both on the same ``pandas_slice_rows``-row file;
-- ``national_year_vs_floor``: ``reform-etl run`` (ingest, dbt, reports) on a national
+- ``national_year_vs_floor``: ``reform-etl run --workers 0`` (ingest, dbt, reports) on a national
   year, 34 units x 12 months, 10 M dossiers (``--national-year ROWS``), against that year's
   floor: ``COPY`` of the same files into an unindexed table plus the monthly aggregate in
   plain SQL (``national_year_floor_s``);
@@ -135,9 +135,13 @@ def write_national_year(landing: Path, rows: int, *, year_offset: int = 0, units
 
 
 def measure_national_year(url: str, landing: Path, root: Path) -> dict[str, Any]:
-    """``reform-etl run`` end to end (ingest, dbt build, reports), as an operator runs it."""
+    """``reform-etl run`` end to end (ingest, dbt build, reports), as an operator loading a year runs
+    it: ``--workers 0``, one load per core."""
     env = {**os.environ, "WAREHOUSE_URL": url, "REFORM_REPORTS_DIR": str(root / "reports")}
-    command = [str(Path(sys.executable).with_name("reform-etl")), "run", "--landing", str(landing), "--json"]
+    command = [
+        str(Path(sys.executable).with_name("reform-etl")),
+        *("run", "--landing", str(landing), "--workers", "0", "--json"),
+    ]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     elapsed = time.perf_counter() - started
@@ -584,6 +588,7 @@ def national_year(args: argparse.Namespace, root: Path, server_url: str) -> dict
         "national_year_rows_loaded": summary.get("rows_loaded"),
         "national_year_files": files,
         "national_year_files_by_status": summary.get("files_by_status"),
+        "national_year_workers": summary.get("workers"),
         "national_year_s": round(outcome["seconds"], 1),
         "national_year_stage_s": summary.get("stage_seconds"),
         "national_year_slowest_dbt_s": outcome["slowest_nodes"],

@@ -163,7 +163,7 @@ class Settings(BaseSettings):
     ingest_workers: int = setting(
         "REFORM_INGEST_WORKERS",
         "a whole number from 0 to 32; 0 chooses by the landing's size",
-        default=0,
+        default=1,
         ge=0,
         le=32,
         description="Files reform-etl run and ingest load in parallel (processes); 0: one per core, "

@@ -46,9 +46,13 @@ AUTOMATIC_MAX_WORKERS = 4
 
 
 def workers_for(items: list[tuple[Path, str]], requested: int | None = None) -> int:
-    """How many processes load ``items``: ``requested`` (or REFORM_INGEST_WORKERS) when above
-    0; else one per core, at most AUTOMATIC_MAX_WORKERS, when the files hold PARALLEL_MIN_BYTES
-    or more, and one otherwise. The count never changes what is loaded, only how fast."""
+    """How many processes load ``items``: ``requested`` (or REFORM_INGEST_WORKERS, 1 unless
+    set) when above 0; for 0, one per core, at most AUTOMATIC_MAX_WORKERS, when the files hold
+    PARALLEL_MIN_BYTES or more, and one otherwise.
+
+    The count changes neither the marts nor the file statuses. One load at a time stays the
+    default because the volume rule compares a file with the periods already loaded when it
+    loads, so its warnings can differ between parallel runs."""
     chosen = settings().ingest_workers if requested is None else requested
     if chosen > 0:
         return chosen

@@ -21,8 +21,8 @@ WorkersOption = Annotated[
     typer.Option(
         min=0,
         max=32,
-        help="Files loaded in parallel (processes). Default REFORM_INGEST_WORKERS; 0 chooses: one per core "
-        "(at most 4) when the files hold 64 MiB or more, else one.",
+        help="Files loaded in parallel (processes). Default REFORM_INGEST_WORKERS (1); 0 chooses: one per "
+        "core (at most 4) when the files hold 64 MiB or more, else one.",
         show_default=False,
     ),
 ]
