@@ -138,10 +138,8 @@ def measure_national_year(url: str, landing: Path, root: Path) -> dict[str, Any]
     """``reform-etl run`` end to end (ingest, dbt build, reports), as an operator loading a year runs
     it: ``--workers 0``, one load per core."""
     env = {**os.environ, "WAREHOUSE_URL": url, "REFORM_REPORTS_DIR": str(root / "reports")}
-    command = [
-        str(Path(sys.executable).with_name("reform-etl")),
-        *("run", "--landing", str(landing), "--workers", "0", "--json"),
-    ]
+    executable = str(Path(sys.executable).with_name("reform-etl"))
+    command = [executable, "run", "--landing", str(landing), "--workers", "0", "--json"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     elapsed = time.perf_counter() - started

@@ -225,10 +225,6 @@ def plan_transform() -> dict[str, Any]:
     url = connection_warehouse_url()
     plan = dbt_selection.plan_build(url, settings().dbt_project_dir, role=dbt_role(url))
     task_log.info("dbt: %s: %s", "full build" if plan.full else "routine build", plan.reason)
-    if not plan.nothing_to_do:
-        from .warehouse.raw_lookups import prepare_for_build
-
-        prepare_for_build(url, plan.kinds_read)
     return {
         "full": plan.full,
         "reason": plan.reason,

@@ -34,6 +34,7 @@ from .airflow_dbt import project_files
 from .kinds import KINDS
 from .warehouse import build_state
 from .warehouse.migrate import migrate
+from .warehouse.raw_lookups import prepare_file_lookups
 
 PROJECT_SCOPE = "project"
 
@@ -137,11 +138,19 @@ def decide(current: dict[str, str], stored: dict[str, str], *, full: bool = Fals
 
 
 def plan_build(url: str, project_dir: Path, *, role: str = "", full: bool = False) -> BuildPlan:
-    """Compare the warehouse's deliveries and the project with the last successful build."""
+    """Compare the warehouse's deliveries and the project with the last successful build.
+
+    Both build paths (``transform.build`` and ``reform_transform``'s planning task) start here,
+    as the warehouse's login user, so this is also where the raw tables the build will read
+    get their file_id lookups ready (``raw_lookups``).
+    """
     project = project_fingerprint(project_dir, role=role)
     with psycopg.connect(url, autocommit=True) as conn:
         migrate(conn)  # a warehouse from before the state table gets it here
-        return decide(current_fingerprints(conn, project), build_state.stored(conn), full=full)
+        plan = decide(current_fingerprints(conn, project), build_state.stored(conn), full=full)
+        if not plan.nothing_to_do:
+            prepare_file_lookups(conn, plan.kinds_read)
+        return plan
 
 
 def record_build(url: str, plan: BuildPlan, *, run_id: str | None) -> None:

@@ -134,9 +134,6 @@ def build(url: str, *, run_id: str | None = None, select: Sequence[str] = (), fu
     log.info("dbt build: %s", plan.reason)
     if plan.nothing_to_do:
         return TransformResult(command="build (nothing changed)", success=True, nodes=[])
-    from .warehouse.raw_lookups import prepare_for_build
-
-    prepare_for_build(url, plan.kinds_read)
     result = _build(url, plan.dbt_args(), run_id)
     dbt_selection.record_build(url, plan, run_id=run_id)
     return result

@@ -25,7 +25,7 @@ def prepare_file_lookups(conn: psycopg.Connection, kinds: Iterable[str]) -> None
     the new ranges, and ``ANALYZE`` runs only for a table without statistics."""
     for kind in kinds:
         try:
-            conn.execute("select brin_summarize_new_values(%s::regclass)", (f"raw.{kind}_file_id_brin",), prepare=False)
+            conn.execute("select brin_summarize_new_values(%s::regclass)", (f"raw.{kind}_file_id_brin",))
             if not _has_statistics(conn, kind):
                 conn.execute(sql.SQL("analyze {}").format(sql.Identifier("raw", kind)))
         except psycopg.errors.InsufficientPrivilege:
@@ -39,10 +39,3 @@ def _has_statistics(conn: psycopg.Connection, kind: str) -> bool:
         (kind,),
     ).fetchone()
     return bool(row and row[0])
-
-
-def prepare_for_build(url: str, kinds: Iterable[str]) -> None:
-    """:func:`prepare_file_lookups` on its own connection, as the warehouse's login user (the
-    tables' owner), before dbt reads these kinds' raw tables."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        prepare_file_lookups(conn, kinds)
