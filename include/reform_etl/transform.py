@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -89,12 +89,13 @@ def temporary_environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
-def run_dbt(url: str, args: Sequence[str]) -> TransformResult:
-    """Invoke dbt in-process (``dbt <args>``) against the warehouse at ``url``."""
+def run_dbt(url: str, args: Sequence[str], *, env: Mapping[str, str] | None = None) -> TransformResult:
+    """Invoke dbt in-process (``dbt <args>``) against the warehouse at ``url``, with ``env``
+    added to the environment dbt reads (a build plan's settings)."""
     from dbt.cli.main import dbtRunner
 
     project = settings().dbt_project_dir
-    with temporary_environment(dbt_environment(url) | {"REFORM_PG_ROLE": dbt_role(url)}):
+    with temporary_environment(dbt_environment(url) | {"REFORM_PG_ROLE": dbt_role(url)} | dict(env or {})):
         # No console log: the outcome comes back as results (and TransformFailed's message), and
         # dbt formats a console line for every event even when --quiet then drops it. The
         # debug log stays in the state folder's dbt/logs/dbt.log.
@@ -134,13 +135,13 @@ def build(url: str, *, run_id: str | None = None, select: Sequence[str] = (), fu
     log.info("dbt build: %s", plan.reason)
     if plan.nothing_to_do:
         return TransformResult(command="build (nothing changed)", success=True, nodes=[])
-    result = _build(url, plan.dbt_args(), run_id)
+    result = _build(url, plan.dbt_args(), run_id, env=plan.dbt_env())
     dbt_selection.record_build(url, plan, run_id=run_id)
     return result
 
 
-def _build(url: str, args: list[str], run_id: str | None) -> TransformResult:
-    result = run_dbt(url, args)
+def _build(url: str, args: list[str], run_id: str | None, *, env: Mapping[str, str] | None = None) -> TransformResult:
+    result = run_dbt(url, args, env=env)
     store_results(url, result, run_id)
     if not result.success:
         failed = [n for n in result.nodes if n.status in ("error", "fail")]

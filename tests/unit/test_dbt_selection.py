@@ -13,6 +13,8 @@ def test_a_new_warehouse_and_a_changed_project_get_a_full_build() -> None:
     assert decide(BUILT, {}).full
     assert decide({**BUILT, PROJECT_SCOPE: "p2"}, BUILT).full
     assert decide(BUILT, BUILT, full=True).dbt_args() == ["build"]
+    # a full build recreates the marts' tables
+    assert decide({**BUILT, PROJECT_SCOPE: "p2"}, BUILT).dbt_env() == {}
 
 
 def test_a_routine_build_selects_the_changed_kinds_without_seeds_or_unit_tests() -> None:
@@ -26,6 +28,8 @@ def test_a_routine_build_selects_the_changed_kinds_without_seeds_or_unit_tests()
         "unit_test",
         "--no-write-json",
     ]
+    # the project is the one built last: the marts' rows are replaced in place
+    assert plan.dbt_env() == {"REFORM_DBT_REFRESH_IN_PLACE": "yes"}
     # Only what was built is remembered: index_scores keeps its earlier fingerprint.
     assert plan.recorded() == {kind_scope("dossiers"): "d2"}
 
