@@ -51,7 +51,10 @@
     {% endset %}
     {% set touched = rows_of(touched_sql) %}
 {% endif %}
-with places as (
+-- places is inlined (not materialized), so the planner sees file_ingestions' statistics: over a
+-- CTE it assumed 200 distinct file_ids and chose to hash all ten million current rows of a
+-- national year instead of the few hundred deliveries (256 s instead of 23 s, seen here).
+with places as not materialized (
     {{ delivery_places() }}
 ),
 

@@ -1,7 +1,8 @@
 -- Online public services per province and period, from two sources kept apart by `source`:
 --   catalogue - counted from the procedure catalogue (one row per procedure);
 --   summary   - the counts a province sends when it has no catalogue.
-with places as (
+-- not materialized: see int_dossier_records__monthly (the planner needs file_ingestions' statistics)
+with places as not materialized (
     {{ delivery_places() }}
 ),
 
