@@ -10,7 +10,7 @@
             {'columns': ['batch']},
         ],
         post_hook=[
-            "delete from {{ this }} where batch < 0",
+            "{% if is_incremental() %}delete from {{ this }} where batch < 0{% endif %}",
             "alter table {{ this }} alter column dossier_id set not null, alter column month_start set not null",
             "{{ record_consumed(this) }}",
             {
@@ -40,7 +40,8 @@
 --
 -- A rebuild (a full build, or a consumed delivery that moved in the delivery order or left the
 -- warehouse since) reads every delivery; dossiers left without any version get a tombstone row
--- (batch -1) that makes delete+insert remove them, and the first post-hook deletes it.
+-- (batch -1) that makes delete+insert remove them, and the first post-hook deletes it. A first
+-- build or a full refresh writes no tombstone, so it skips that delete (a scan of every row).
 --
 -- batch: the run that wrote the row (a sequence that outlives full refreshes);
 -- int_dossier_records__monthly follows these batches to know which months to recompute.
