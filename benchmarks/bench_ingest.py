@@ -149,13 +149,14 @@ def measure_national_year(url: str, landing: Path, root: Path) -> dict[str, Any]
     return {"seconds": elapsed, "summary": summary, "slowest_nodes": slowest_dbt_nodes(url)}
 
 
-def slowest_dbt_nodes(url: str, count: int = 6) -> dict[str, float]:
-    """The build's slowest nodes (seconds), where the transform stage's time went."""
+def slowest_dbt_nodes(url: str, count: int = 6, *, run_id: str | None = None) -> dict[str, float]:
+    """The slowest nodes (seconds) of every build, or of run ``run_id``'s: where dbt's time went."""
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "select regexp_replace(unique_id, '^[a-z_]+\\.reform_cchc\\.', ''), execution_time "
-            "from audit.dbt_results order by execution_time desc limit %s",
-            (count,),
+            "from audit.dbt_results where %(run)s::text is null or run_id = %(run)s "
+            "order by execution_time desc limit %(count)s",
+            {"run": run_id, "count": count},
         ).fetchall()
     return {name: round(float(seconds), 1) for name, seconds in rows}
 
@@ -354,6 +355,9 @@ def measure_dbt(
     started = time.perf_counter()
     pipeline.transform(url, run_id="bench-incremental")
     incremental = time.perf_counter() - started
+    print(
+        f"incremental build's slowest nodes: {slowest_dbt_nodes(url, 8, run_id='bench-incremental')}", file=sys.stderr
+    )
     return {"full_refresh": rebuild, "full_build": full_build, "incremental": incremental}
 
 

@@ -100,11 +100,13 @@ class BuildPlan:
         ]
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for dbt: a routine build refreshes the marts' rows in place.
+        """Environment for dbt: a routine build refreshes the marts' rows in place and keeps
+        the staging views.
 
         It runs only while the project is the one the last full build built, so the marts'
         tables already have the columns, contract, grants and comments the project defines
-        (the ``refreshed_table`` materialization); a full build recreates them.
+        (the ``refreshed_table`` materialization) and the views their SQL (``kept_view``); a
+        full build recreates both.
         """
         return {} if self.full else {"REFORM_DBT_REFRESH_IN_PLACE": "yes"}
 

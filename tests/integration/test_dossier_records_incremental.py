@@ -181,6 +181,9 @@ def test_incremental_dossier_records_follow_each_delivery(warehouse_url, landing
             conn.execute(
                 f"update intermediate.int_dossier_records__current set {column} = null where dossier_id = 'QN-0801'"
             )
+    for column in ("province_code", "period_label"):
+        with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.NotNullViolation, match=column):
+            conn.execute(f"update intermediate.int_dossier_records__monthly set {column} = null")
 
 
 # January 2026: numbers no other delivery of the province uses, so its key range meets none.

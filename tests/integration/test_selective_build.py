@@ -34,16 +34,16 @@ def _built(result: TransformResult) -> set[str]:
     return {n.unique_id.split(".")[-1] for n in result.nodes if n.resource_type in ("model", "snapshot", "seed")}
 
 
-def _mart_table(url: str, name: str) -> tuple[int, str | None, bool | None]:
-    """The table's oid, its comment, and whether bi_reader may read it (None without that role)."""
+def _relation(url: str, name: str, schema: str = "marts") -> tuple[int, str | None, bool | None]:
+    """The relation's oid, its comment, and whether bi_reader may read it (None without that role)."""
     with psycopg.connect(url) as conn:
         row = conn.execute(
             "select c.oid, obj_description(c.oid, 'pg_class'), "
             "case when exists (select from pg_roles where rolname = 'bi_reader') "
             "then has_table_privilege('bi_reader', c.oid, 'select') end "
             "from pg_class c join pg_namespace n on n.oid = c.relnamespace "
-            "where n.nspname = 'marts' and c.relname = %s",
-            (name,),
+            "where n.nspname = %s and c.relname = %s",
+            (schema, name),
         ).fetchone()
     assert row is not None, name
     return int(row[0]), row[1], row[2]
@@ -58,7 +58,8 @@ def test_routine_builds_select_the_changed_kinds_and_equal_a_full_build(
 
     first = _load_and_build(warehouse_url, landing)
     assert first.count("seed") > 0 and first.count("unit_test") > 0  # a new warehouse is built in full
-    table_before = _mart_table(warehouse_url, "fct_dossier_processing")
+    table_before = _relation(warehouse_url, "fct_dossier_processing")
+    view_before = _relation(warehouse_url, "stg_raw__dossiers", "staging")
     assert table_before[1] and table_before[2] is not False  # documented, and granted where the role exists
 
     # A re-delivery of record-level dossiers: only the dossier side is built, without seeds or unit tests.
@@ -70,7 +71,8 @@ def test_routine_builds_select_the_changed_kinds_and_equal_a_full_build(
     assert second.count("seed") == 0 and second.count("unit_test") == 0
     assert second.count("test") > 0  # the selected models' data tests still run
     # the marts' rows were replaced in place: the same table, still documented and granted
-    assert _mart_table(warehouse_url, "fct_dossier_processing") == table_before
+    assert _relation(warehouse_url, "fct_dossier_processing") == table_before
+    assert _relation(warehouse_url, "stg_raw__dossiers", "staging") == view_before  # the view is kept
 
     # Another kind, then nothing new at all.
     fx.write_pci_2011(landing)
@@ -96,9 +98,9 @@ def test_routine_builds_select_the_changed_kinds_and_equal_a_full_build(
 def test_a_full_build_is_there_when_asked_for(warehouse_url: str, landing: Path) -> None:
     fx.write_records(landing, fx.RECORDS_V1)
     _load_and_build(warehouse_url, landing)
-    oid, comment, granted = _mart_table(warehouse_url, "fct_dossier_processing")
+    oid, comment, granted = _relation(warehouse_url, "fct_dossier_processing")
     again = _load_and_build(warehouse_url, landing, full=True)
     assert again.count("seed") > 0 and "fct_index_scores" in _built(again)
     # a full build recreates the marts' tables (dbt's table materialization), comment and grant included
-    recreated = _mart_table(warehouse_url, "fct_dossier_processing")
+    recreated = _relation(warehouse_url, "fct_dossier_processing")
     assert recreated[0] != oid and recreated[1:] == (comment, granted)

@@ -10,8 +10,7 @@
     dbt's table materialization unchanged. -#}
 {% materialization refreshed_table, adapter='postgres' %}
     {%- set existing = load_cached_relation(this) -%}
-    {%- if existing is none or existing.type != 'table' or should_full_refresh()
-          or env_var('REFORM_DBT_REFRESH_IN_PLACE', '') != 'yes' -%}
+    {%- if not refresh_in_place(existing, 'table') -%}
         {{ return(dbt.materialization_table_default()) }}
     {%- endif -%}
     {{ run_hooks(pre_hooks, inside_transaction=False) }}

@@ -11,7 +11,7 @@
         ],
         post_hook=[
             "{% if is_incremental() %}delete from {{ this }} where batch < 0{% endif %}",
-            "alter table {{ this }} alter column dossier_id set not null, alter column month_start set not null",
+            "{{ ensure_not_null(this, ['dossier_id', 'month_start']) }}",
             "{{ record_consumed(this) }}",
             {
                 'sql': "{% if not is_incremental() %}vacuum analyze {{ this }}{% endif %}",
@@ -52,9 +52,10 @@
 -- many runs ago that was. An incremental run adds the months the row it replaces carried; a
 -- rebuild reads them from all versions in raw, so both give the same table.
 --
--- The database refuses a row without its dossier_id or month_start (NOT NULL, set by the second
--- post-hook; a no-op once set), as the unique index refuses a second version: a data test
--- would read the whole table on every build, ten million rows in a national warehouse.
+-- The database refuses a row without its dossier_id or month_start (NOT NULL, set by the
+-- second post-hook when the table is new: macro ensure_not_null), as the unique index refuses
+-- a second version: a data test would read the whole table on every build, ten million rows in
+-- a national warehouse.
 --
 -- After a full build the table is vacuumed and analysed at once (≈ 0.2 s per million rows).
 -- Otherwise autovacuum takes the freshly written table up during a later run, and dbt's

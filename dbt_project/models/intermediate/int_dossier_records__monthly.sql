@@ -7,6 +7,7 @@
         indexes=[{'columns': ['province_code', 'period_start']}],
         post_hook=[
             "delete from {{ this }} where received = 0",
+            "{{ ensure_not_null(this, ['province_code', 'period_label']) }}",
             "{{ record_followed(this) }}",
         ],
     )
