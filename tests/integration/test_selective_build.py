@@ -75,7 +75,7 @@ def test_routine_builds_select_the_changed_kinds_and_equal_a_full_build(
     # the marts' rows were replaced in place: the same table, still documented and granted
     assert _relation(warehouse_url, "fct_dossier_processing") == table_before
     assert _relation(warehouse_url, "stg_raw__dossiers", "staging") == view_before  # the view is kept
-    # the incremental table keeps the comments the full build wrote (no COMMENT ON in a routine build)
+    # the incremental table is the same table, with the same comment
     assert _relation(warehouse_url, "int_dossier_records__current", "intermediate") == current_before
 
     # Another kind, then nothing new at all.

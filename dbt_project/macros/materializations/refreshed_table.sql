@@ -15,7 +15,12 @@
     {%- endif -%}
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
+    {#- Two builds at once (the command line beside Airflow) would each delete the rows they
+        see and insert theirs, and the mart would hold both; the lock queues the second behind
+        the first (each statement then sees what the first committed). Readers are not
+        blocked. -#}
     {% call statement('main') -%}
+        lock table {{ existing }} in share row exclusive mode;
         delete from {{ existing }};
         insert into {{ existing }} ({{ adapter.dispatch('get_column_names', 'dbt')() }})
         {{ get_select_subquery(sql) }}
