@@ -7,6 +7,7 @@ works as ``reform_transformer`` (``REFORM_DBT_ROLE``) when the login user may sw
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -89,13 +90,34 @@ def temporary_environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = old
 
 
+@contextmanager
+def existing_objects_frozen() -> Iterator[None]:
+    """Keep the garbage collector's full passes off the objects that exist before the block.
+
+    dbt runs in this process and allocates enough (its manifest, above all) to set off
+    several full collections per build, each of which walked the whole heap: every module
+    and object the pipeline holds. On a routine build after one delivery that was about a
+    fifth of the time (0.2 s of 1.1-1.5 s, measured with ``gc.callbacks``). Objects that dbt
+    creates are collected as usual. If something else froze objects before (Airflow does
+    before it forks), they stay frozen.
+    """
+    already = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not already:
+            gc.unfreeze()
+
+
 def run_dbt(url: str, args: Sequence[str], *, env: Mapping[str, str] | None = None) -> TransformResult:
     """Invoke dbt in-process (``dbt <args>``) against the warehouse at ``url``, with ``env``
     added to the environment dbt reads (a build plan's settings)."""
     from dbt.cli.main import dbtRunner
 
     project = settings().dbt_project_dir
-    with temporary_environment(dbt_environment(url) | {"REFORM_PG_ROLE": dbt_role(url)} | dict(env or {})):
+    settings_for_dbt = dbt_environment(url) | {"REFORM_PG_ROLE": dbt_role(url)} | dict(env or {})
+    with temporary_environment(settings_for_dbt), existing_objects_frozen():
         # No console log: the outcome comes back as results (and TransformFailed's message), and
         # dbt formats a console line for every event even when --quiet then drops it. The
         # debug log stays in the state folder's dbt/logs/dbt.log.
