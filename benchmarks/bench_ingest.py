@@ -322,9 +322,12 @@ def pandas_side_by_side(server_url: str, root: Path, slice_rows: int) -> dict[st
     (landing / "dossiers").mkdir(parents=True)
     data = landing / "dossiers" / "40_2024-05.csv"
     write_dossiers(data, slice_rows, month=5, seed=5)
-    ingest = measure_ingest(fresh_database(server_url, "bench_slice"), landing)
-    pandas_s = measure_pandas(fresh_database(server_url, "bench_pandas"), data)
+    slice_url, pandas_url = fresh_database(server_url, "bench_slice"), fresh_database(server_url, "bench_pandas")
+    ingest = measure_ingest(slice_url, landing)
+    pandas_s = measure_pandas(pandas_url, data)
     shutil.rmtree(landing)
+    drop_database(slice_url)
+    drop_database(pandas_url)
     print(f"pandas_s {pandas_s:.1f} vs ingest {ingest['seconds']:.2f} on {slice_rows:,} rows", file=sys.stderr)
     return {
         "pandas_slice_rows": slice_rows,
