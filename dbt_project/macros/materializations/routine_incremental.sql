@@ -1,0 +1,27 @@
+{#- What a routine build leaves alone on an incremental model's table.
+
+    A routine build (REFORM_DBT_REFRESH_IN_PLACE=yes, set by reform_etl.dbt_selection) runs
+    only while the project is the one the last full build built. The incremental models'
+    tables outlive every build, so their columns and comments are already the ones the
+    project defines: comparing the columns again (four catalogue queries) and writing every
+    comment again costs the critical path of a routine build and changes nothing. -#}
+{% macro routine_incremental_run() -%}
+    {{ return(
+        env_var('REFORM_DBT_REFRESH_IN_PLACE', '') == 'yes'
+        and model.config.materialized == 'incremental'
+        and is_incremental()
+    ) }}
+{%- endmacro %}
+
+{% macro postgres__persist_docs(relation, model, for_relation, for_columns) -%}
+    {%- if not routine_incremental_run() -%}
+        {{ dbt.default__persist_docs(relation, model, for_relation, for_columns) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro postgres__process_schema_changes(on_schema_change, source_relation, target_relation) -%}
+    {%- if routine_incremental_run() -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {{ return(dbt.default__process_schema_changes(on_schema_change, source_relation, target_relation)) }}
+{%- endmacro %}
