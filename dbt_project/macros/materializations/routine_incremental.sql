@@ -1,14 +1,12 @@
-{#- What a routine build leaves alone on an incremental model's table.
+{#- What a routine build (macro routine_build) leaves alone on an incremental model's table.
 
-    A routine build (REFORM_DBT_REFRESH_IN_PLACE=yes, set by reform_etl.dbt_selection) runs
-    only while the project is the one the last full build built. The incremental models'
-    tables outlive every build, so their columns and comments are already the ones the
-    project defines. Comparing the columns again and rewriting every comment (four catalogue
-    queries between them) would change nothing, and both models sit on the routine build's
-    critical path. -#}
+    The incremental models' tables outlive every build, so their columns and comments are
+    already the ones the project defines. Comparing the columns again and rewriting every
+    comment (four catalogue queries between them) would change nothing, and both models sit
+    on the routine build's critical path. -#}
 {% macro routine_incremental_run() -%}
     {{ return(
-        env_var('REFORM_DBT_REFRESH_IN_PLACE', '') == 'yes'
+        routine_build()
         and model.config.materialized == 'incremental'
         and is_incremental()
     ) }}
